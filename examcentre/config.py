@@ -1,0 +1,72 @@
+"""Default configuration.
+
+Layers, each overriding the one before (see ``create_app``):
+
+1. ``DefaultConfig`` below: every key, commented;
+2. ``instance/config.py`` (copy ``instance/config.example.py``);
+3. environment variables ``EXAMCENTRE_<KEY>``, e.g. ``EXAMCENTRE_DATABASE_URL``. Values are
+   parsed as JSON when they can be (``EXAMCENTRE_SESSION_COOKIE_SECURE=true``).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DefaultConfig:
+    # --- Database -------------------------------------------------------------------------
+    # None means the embedded default: SQLite in WAL mode at instance/examcentre.sqlite3.
+    # PostgreSQL: "postgresql://user@host:5432/dbname" (the psycopg 3 driver is selected
+    # automatically).
+    DATABASE_URL: str | None = None
+    # How long an SQLite writer waits for the lock before giving up, in milliseconds. A room
+    # of terminals saving answers at once queues here instead of failing.
+    SQLITE_BUSY_TIMEOUT_MS = 10_000
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+
+    # --- Secrets and cookies --------------------------------------------------------------
+    # Leave unset: on first run a random key is written to instance/secret_key and reused.
+    SECRET_KEY: str | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Set to true whenever the platform is served over HTTPS (it should be, even on a LAN).
+    # False by default only so that the embedded run works at http://127.0.0.1:5000.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Staff sessions end after this many seconds without a request (8 h: one exam day).
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    # --- Sign-in protection (Flask-Limiter) ------------------------------------------------
+    # Failed sign-ins allowed per account and address before a temporary lock-out.
+    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    # Where the limiter keeps its counters. memory:// is right for one process (the
+    # embedded run); several gunicorn workers must share one, e.g. "redis://127.0.0.1:6379".
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # --- Exam terminals --------------------------------------------------------------------
+    # The cookie that makes a browser a registered exam terminal (holds the device token).
+    TERMINAL_COOKIE_NAME = "examcentre_terminal"
+    # Five years: a terminal is registered once, not once per exam day.
+    TERMINAL_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+
+    # --- Languages (Flask-Babel) -----------------------------------------------------------
+    LANGUAGES = ("zh_CN", "en")
+    # Used when the browser states no language we have.
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    # --- Scheduler (APScheduler) -----------------------------------------------------------
+    # Hour (centre local time) of the nightly audit-chain verification.
+    AUDIT_VERIFY_HOUR = 2
+    # Hour of the nightly compliance self-check of every centre (after the chain check).
+    COMPLIANCE_CHECK_HOUR = 3
+
+    # --- Question bank -----------------------------------------------------------------------
+    # A blueprint is published only when every cell (area x type) holds at least this many
+    # times the questions one paper draws from it, live. 3 is rule R-BANK's DEFAULT reading.
+    BANK_COVERAGE_FACTOR = 3
+
+    # --- Forms -----------------------------------------------------------------------------
+    WTF_CSRF_TIME_LIMIT = 8 * 3600

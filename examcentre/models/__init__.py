@@ -1,0 +1,48 @@
+"""The data model: one module per aggregate, re-exported here."""
+
+from .audit import GENESIS_HASH, AuditChainHead, AuditEntry
+from .bank import Question, QuestionStatus, QuestionVersion, SyllabusPoint
+from .candidate import AdmissionTicket, Candidate
+from .centre import Centre
+from .compliance import (
+    Alert,
+    CentreComplianceSettings,
+    CentreRecordVersion,
+    ComplianceCheck,
+    Terminal,
+)
+from .paper import Blueprint, BlueprintStatus, Paper, PaperQuestion
+from .session import ExamSession, session_invigilators, session_terminals
+from .types import UTCDateTime, utcnow
+from .user import CENTRE_STAFF_ROLES, STAFF_ROLES, Role, User
+
+__all__ = [
+    "CENTRE_STAFF_ROLES",
+    "GENESIS_HASH",
+    "STAFF_ROLES",
+    "AdmissionTicket",
+    "Alert",
+    "AuditChainHead",
+    "AuditEntry",
+    "Blueprint",
+    "BlueprintStatus",
+    "Candidate",
+    "Centre",
+    "CentreComplianceSettings",
+    "CentreRecordVersion",
+    "ComplianceCheck",
+    "ExamSession",
+    "Paper",
+    "PaperQuestion",
+    "Question",
+    "QuestionStatus",
+    "QuestionVersion",
+    "Role",
+    "SyllabusPoint",
+    "Terminal",
+    "UTCDateTime",
+    "User",
+    "session_invigilators",
+    "session_terminals",
+    "utcnow",
+]

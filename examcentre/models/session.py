@@ -1,0 +1,58 @@
+"""Exam sessions (考试场次): when and where a theory exam sits, who invigilates, which terminals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .compliance import Terminal
+from .types import UTCDateTime, utcnow
+from .user import User
+
+session_terminals = Table(
+    "session_terminals",
+    db.metadata,
+    Column("session_id", Integer, ForeignKey("exam_sessions.id"), primary_key=True),
+    Column("terminal_id", Integer, ForeignKey("terminals.id"), primary_key=True),
+)
+
+session_invigilators = Table(
+    "session_invigilators",
+    db.metadata,
+    Column("session_id", Integer, ForeignKey("exam_sessions.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+)
+
+
+class ExamSession(db.Model):
+    """A theory-exam sitting for one item. States: see ``examcentre.sessions.states``."""
+
+    __tablename__ = "exam_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    # Item code, e.g. "Q1" or "Q2(限桥式起重机)".
+    item: Mapped[str] = mapped_column(String(40))
+    # The paper blueprint version the papers are drawn from (set before release).
+    blueprint_version_id: Mapped[int | None] = mapped_column(ForeignKey("blueprints.id"))
+    room: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int]
+    # "scheduled", "released", "in_progress", "closed" or "cancelled".
+    state: Mapped[str] = mapped_column(String(20), default="scheduled")
+    cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    terminals: Mapped[list[Terminal]] = relationship(
+        secondary=session_terminals, order_by="Terminal.code"
+    )
+    invigilators: Mapped[list[User]] = relationship(
+        secondary=session_invigilators, order_by="User.display_name"
+    )

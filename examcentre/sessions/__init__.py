@@ -1,0 +1,1 @@
+"""Exam sessions: scheduling, enrolment, terminals, check-in."""

@@ -1,0 +1,50 @@
+"""Web edges: one blueprint per user group, each gated as a whole by role."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .. import api
+    from . import (
+        authority,
+        bank,
+        centre,
+        compliance,
+        examiner,
+        invigilator,
+        labels,
+        main,
+        records,
+        sessions,
+        terminal,
+        terminals,
+    )
+
+    main.init_app(app)
+    for module in (
+        main,
+        terminal,
+        examiner,
+        invigilator,
+        centre,
+        records,
+        compliance,
+        bank,
+        sessions,
+        terminals,
+        authority,
+        api,
+    ):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals.update(
+        role_label=labels.role_label,
+        action_label=labels.action_label,
+        area_label=labels.area_label,
+        type_label=labels.type_label,
+        status_label=labels.status_label,
+        difficulty_label=labels.difficulty_label,
+        level_label=labels.level_label,
+        item_label=labels.item_label,
+    )

@@ -1,0 +1,1 @@
+"""Tests of the question-bank import/export formats."""
