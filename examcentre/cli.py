@@ -197,6 +197,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
 def register_commands(app: Flask) -> None:
     from .bank.cli import bank_cli, blueprint_cli, paper_cli
     from .compliance.cli import compliance_cli, register_centre_record_commands
+    from .exams.cli import archive_cli, exam_cli
     from .sessions.cli import session_cli
 
     register_centre_record_commands(centre_cli)
@@ -212,6 +213,8 @@ def register_commands(app: Flask) -> None:
         bank_cli,
         blueprint_cli,
         paper_cli,
+        archive_cli,
+        exam_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -51,6 +51,18 @@ class DefaultConfig:
     # Five years: a terminal is registered once, not once per exam day.
     TERMINAL_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 
+    # --- The timed theory exam -------------------------------------------------------------
+    # Saves arriving up to this many seconds after the deadline are still recorded: they
+    # were in flight when time ran out. After it the paper is submitted automatically.
+    ANSWER_GRACE_SECONDS = 60
+    # The invigilator console flags a running terminal silent for longer than this.
+    HEARTBEAT_LOST_SECONDS = 45
+    # How often the scheduler submits overdue papers (it also runs once at start-up).
+    AUTO_SUBMIT_INTERVAL_SECONDS = 15
+    # How often the candidate's exam page sends a heartbeat and re-synchronises its clock
+    # with the server's (seconds; tests shorten it). Keep it well under HEARTBEAT_LOST_SECONDS.
+    EXAM_HEARTBEAT_SECONDS = 15
+
     # --- Languages (Flask-Babel) -----------------------------------------------------------
     LANGUAGES = ("zh_CN", "en")
     # Used when the browser states no language we have.

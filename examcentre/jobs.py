@@ -7,8 +7,11 @@ several gunicorn workers never run a job several times. Every job is idempotent.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from .audit.operations import SYSTEM, record, verify_chain
@@ -61,7 +64,35 @@ def check_every_centre(app: Flask) -> dict[str, bool]:
     return results
 
 
+def submit_overdue_papers(app: Flask) -> int:
+    """Every few seconds, and once at start-up: submit and grade every theory paper whose
+    time ran out (a server that was down at the deadline catches up as soon as it is back).
+    Each paper commits on its own, so that one failure does not hold back the room."""
+    from .exams.operations import overdue_attempt_ids, submit_overdue
+
+    submitted = 0
+    with app.app_context():
+        for attempt_id in overdue_attempt_ids():
+            try:
+                submitted += submit_overdue(only=attempt_id)
+                db.session.commit()
+            except Exception:  # logged, retried on the next run
+                db.session.rollback()
+                app.logger.exception("automatic submission of attempt %s failed", attempt_id)
+    return submitted
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
+    scheduler.add_job(
+        submit_overdue_papers,
+        IntervalTrigger(seconds=app.config["AUTO_SUBMIT_INTERVAL_SECONDS"]),
+        args=[app],
+        id="submit-overdue-papers",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),  # at start-up too: papers due while we were down
+    )
     _nightly(scheduler, app, verify_audit_chain, app.config["AUDIT_VERIFY_HOUR"], 7)
     _nightly(scheduler, app, check_every_centre, app.config["COMPLIANCE_CHECK_HOUR"], 17)
 

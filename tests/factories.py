@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from examcentre.audit.operations import Actor
 from examcentre.auth.operations import create_user
 from examcentre.extensions import db
 from examcentre.idnumber import check_character
-from examcentre.models import Centre, ExamSession, Role, Terminal
+from examcentre.models import AdmissionTicket, Centre, ExamSession, Role, Terminal
 from examcentre.sessions import operations as sessions
 
 TEST_ACTOR = Actor("system", None, "tests")
@@ -95,9 +96,9 @@ class Factory:
         db.session.commit()
         return ticket
 
-    def published_blueprint(self, centre: Centre, item: str = "Q2(限桥式起重机)"):
-        """A synthetic bank for ``item`` (3 x every cell) and its published default blueprint,
-        so that a session of that item can be released."""
+    def published_blueprint(self, centre: Centre, item: str = "Q2(限桥式起重机)", spec=None):
+        """A synthetic bank for ``item`` (3 x every cell) and its published blueprint (the
+        default unless ``spec`` is given), so that a session of that item can be released."""
         import tempfile
         from pathlib import Path
 
@@ -107,10 +108,47 @@ class Factory:
         from .bankdata import load_synthetic
 
         load_synthetic(centre, Path(tempfile.mkdtemp(prefix="ec-bank-")), item=item)
-        blueprint = create_blueprint_version(TEST_ACTOR, centre, item, Spec())
+        blueprint = create_blueprint_version(TEST_ACTOR, centre, item, spec or Spec())
         publish_blueprint(TEST_ACTOR, blueprint)
         db.session.commit()
         return blueprint
+
+    # A short paper (10 questions, 10 minutes) keeps exam tests quick and hand-checkable.
+    SHORT_PAPER: ClassVar[dict] = {
+        "duration_minutes": 10, "pass_mark": 7,
+        "counts": {"true_false": 4, "single": 4, "multiple": 2},
+    }
+
+    def exam_tickets(self, count: int = 1, *, centre: Centre | None = None, spec=None,
+                     start: bool = True) -> list[AdmissionTicket]:
+        """Checked-in candidates of one session with their papers drawn (as at release) and
+        the session in progress (``start``): ready to sit the theory exam."""
+        import secrets
+
+        from examcentre.papers.blueprint import Spec
+        from examcentre.papers.operations import generate_papers
+
+        centre = centre or self.centre()
+        spec = spec or Spec.from_json(self.SHORT_PAPER)
+        blueprint = self.published_blueprint(centre, spec=spec)
+        session = self.session(centre, seats=count)
+        tickets = []
+        for _ in range(count):
+            n = next(_counter)
+            tickets.append(sessions.enrol(
+                TEST_ACTOR, session, id_number=valid_id_number(sequence=n % 1000),
+                name=f"考生{n}", timezone=self.TIMEZONE,
+            ))
+        session.state = "released"
+        for ticket in tickets:
+            sessions.record_attendance(TEST_ACTOR, ticket, "checked_in")
+        session.blueprint_version_id = blueprint.id
+        generate_papers(
+            TEST_ACTOR, centre, blueprint, [secrets.randbelow(2**62) for _ in tickets], tickets
+        )
+        session.state = "in_progress" if start else "released"
+        db.session.commit()
+        return tickets
 
     def at_terminal(self, client, terminal_id: int) -> None:
         """Make a test client's browser that registered terminal."""

@@ -12,6 +12,6 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import document, errors, sessions  # noqa: E402, F401  (they attach to bp)
+from . import document, errors, sessions, terminal  # noqa: E402, F401  (they attach to bp)
 
 errors.init_errors(bp)

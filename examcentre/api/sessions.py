@@ -49,7 +49,10 @@ CHECK_IN = frozenset({Role.CENTRE_ADMIN, Role.INVIGILATOR})
 
 TARGETS = ("released", "in_progress", "closed", "cancelled")
 
-PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
+CANDIDATE = frozenset({Role.CANDIDATE})
+# The terminal's sign-in needs no session yet (it needs a registered terminal's cookie and a
+# JSON body, which a cross-site form cannot send, so no CSRF token either).
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_document", "api.terminal_sign_in"})
 ENDPOINT_ROLES: dict[str, frozenset[Role]] = {
     "api.csrf_token": READERS,
     "api.list_sessions": READERS,
@@ -61,6 +64,14 @@ ENDPOINT_ROLES: dict[str, frozenset[Role]] = {
     "api.create_enrolment": ADMIN,
     "api.record_attendance": CHECK_IN,
     "api.assign_seat": CHECK_IN,  # the invigilator moves a candidate in the room
+    # The candidate's exam at the terminal (api/terminal.py).
+    "api.terminal_exam": CANDIDATE,
+    "api.terminal_start": CANDIDATE,
+    "api.terminal_paper": CANDIDATE,
+    "api.terminal_save_answer": CANDIDATE,
+    "api.terminal_heartbeat": CANDIDATE,
+    "api.terminal_submit": CANDIDATE,
+    "api.terminal_result": CANDIDATE,
 }
 
 # The gate checks CSRF itself, after sign-in and role (so that an anonymous request is a

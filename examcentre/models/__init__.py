@@ -11,6 +11,15 @@ from .compliance import (
     ComplianceCheck,
     Terminal,
 )
+from .exam import (
+    AnswerChange,
+    Attempt,
+    AttemptAnswer,
+    AttemptArchive,
+    AttemptEvent,
+    AttemptResult,
+    KeyCorrection,
+)
 from .paper import Blueprint, BlueprintStatus, Paper, PaperQuestion
 from .session import ExamSession, session_invigilators, session_terminals
 from .types import UTCDateTime, utcnow
@@ -22,6 +31,12 @@ __all__ = [
     "STAFF_ROLES",
     "AdmissionTicket",
     "Alert",
+    "AnswerChange",
+    "Attempt",
+    "AttemptAnswer",
+    "AttemptArchive",
+    "AttemptEvent",
+    "AttemptResult",
     "AuditChainHead",
     "AuditEntry",
     "Blueprint",
@@ -32,6 +47,7 @@ __all__ = [
     "CentreRecordVersion",
     "ComplianceCheck",
     "ExamSession",
+    "KeyCorrection",
     "Paper",
     "PaperQuestion",
     "Question",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -45,6 +46,9 @@ class ExamSession(db.Model):
     # "scheduled", "released", "in_progress", "closed" or "cancelled".
     state: Mapped[str] = mapped_column(String(20), default="scheduled")
     cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    # Show the candidate their score and pass/fail as soon as they submit (the centre may
+    # turn this off, e.g. when results are published only after the authority's review).
+    show_result: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -43,6 +43,14 @@ class Spec:
     min_critical: int = 0
     # Multiple choice: all_or_nothing (default) or partial (see score_multiple).
     multiple_scoring: str = ALL_OR_NOTHING
+    # The critical-question (veto) rule, applied by ``exams.grading``: when set, a paper FAILS
+    # if more than this many critical questions are answered wrong (unanswered counts as
+    # wrong), whatever its score; 0 = any wrong critical question fails. None switches it off,
+    # and that is the default because the regulation (TSG Z6001-2019, domain.md §4) fixes only
+    # the pass mark of 70. A veto rule ("否决项") is common practice (domain.md §8.2,
+    # INFERENCE), so it must be the centre's or the authority's explicit choice. Blueprints
+    # stored before the field existed read as None (``from_json`` ignores missing keys).
+    critical_wrong_allowed: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: dict(v) if isinstance(v, Mapping) else v for k, v in asdict(self).items()}
@@ -89,6 +97,16 @@ def spec_problems(spec: Spec) -> list[tuple[str, str]]:
         problems.append(("min_critical", "between 0 and the number of questions"))
     if spec.multiple_scoring not in SCORING_POLICIES:
         problems.append(("multiple_scoring", "all_or_nothing or partial"))
+    allowed = spec.critical_wrong_allowed
+    if allowed is not None and (
+        isinstance(allowed, bool) or not isinstance(allowed, int) or allowed < 0
+    ):
+        problems.append(
+            (
+                "critical_wrong_allowed",
+                "empty (no critical-question rule) or a whole number of 0 or more",
+            )
+        )
     return problems
 
 

@@ -228,6 +228,9 @@ def change_state(
             _set_attendance(ticket, "absent", actor, now)
             ticket.active_terminal_id = None
         details["marked_absent"] = [t.number for t in absent]
+        from ..exams.operations import submit_open_attempts
+
+        details["papers_submitted"] = submit_open_attempts(session, actor, now)
     elif target == SessionState.CANCELLED:
         session.cancelled_reason = reason
     session.state = target

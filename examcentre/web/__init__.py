@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
         bank,
         centre,
         compliance,
+        console,
         examiner,
         invigilator,
         labels,
@@ -22,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         terminals,
     )
 
+    del console  # its routes belong to the invigilator blueprint
     main.init_app(app)
     for module in (
         main,

@@ -33,6 +33,8 @@ from ..auth.forms import ReasonForm
 from ..auth.roles import require_role
 from ..clock import centre_today
 from ..compliance import operations as alerts
+from ..exams.operations import existing_attempt as attempt_of
+from ..exams.operations import move as exam_move
 from ..extensions import db
 from ..models import AdmissionTicket, Alert, ExamSession, Role, Terminal, User, utcnow
 from ..sessions.operations import (
@@ -347,6 +349,9 @@ def move(session_id: int, ticket_id: int):
         old = ticket.terminal.code if ticket.terminal else None
         try:
             assign_seat(actor_from(current_user), ticket, terminal, form.reason.data.strip())
+            # A running paper pauses and continues at the new terminal with the same time.
+            exam_move(attempt_of(ticket), ticket, terminal, actor_from(current_user),
+                      form.reason.data.strip())
         except SessionError as error:
             db.session.rollback()
             form.terminal_id.errors = [*form.terminal_id.errors, str(error.message)]

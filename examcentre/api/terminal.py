@@ -1,0 +1,318 @@
+"""/api/v1/terminal: the candidate's exam at a registered terminal (the exam page uses only
+these endpoints).
+
+- sign-in (ticket number + resident ID number, from a registered terminal),
+- exam (who, which item, the clock), start (opens question 1: the clock starts),
+- paper (questions and the candidate's own answers; never a key), save answer,
+- heartbeat, submit, result.
+
+Every response carries the server's clock (``server_now``) so that the page can compute the
+countdown from the server's deadline and its own offset. What a candidate may see is built
+here field by field (no model is serialised whole), and ``tests/exams/test_terminal_api.py``
+inspects every response for answer keys and other candidates' data.
+
+A candidate is signed in at one terminal at a time: a request from any other browser is
+refused (409 ``moved``), as the pages do.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Any
+
+from flask import jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import select
+
+from ..audit.operations import actor_from
+from ..auth.operations import note_failed_sign_in, note_sign_in
+from ..auth.views import _login_limit, current_terminal
+from ..clock import now_utc
+from ..exams import operations as exam_ops
+from ..exams.timing import AttemptState
+from ..extensions import db, limiter
+from ..models import AdmissionTicket, AttemptAnswer, PaperQuestion, QuestionVersion
+from . import bp
+from .errors import ApiError
+from .validation import Body, json_body, utc_iso
+
+WARNINGS_AT_SECONDS = (600, 300)  # the 10- and 5-minute warnings
+
+
+def _candidate_terminal():
+    """The terminal this request comes from, which must be the candidate's active one."""
+    terminal = current_terminal()
+    if terminal is None:
+        raise ApiError(403, "not_a_terminal", _("This computer is not a registered exam terminal."))
+    if current_user.active_terminal_id != terminal.id:
+        raise ApiError(
+            409,
+            "moved",
+            _("You have been moved to another terminal. Ask the invigilator where to sit."),
+        )
+    return terminal
+
+
+def _exam_error(error: exam_ops.ExamError) -> ApiError:
+    status = {"no_such_question": 404, "bad_response": 422, "bad_seq": 422}.get(error.code, 409)
+    errors = [{"path": f"$.{error.field}", "message": error.message}] if error.field else []
+    return ApiError(status, error.code, str(error.message), errors)
+
+
+def _attempt():
+    try:
+        attempt = exam_ops.attempt_for(current_user)
+    except exam_ops.ExamError as error:
+        raise _exam_error(error) from None
+    exam_ops.settle(attempt)
+    return attempt
+
+
+def attempt_json(attempt, now: datetime) -> dict[str, Any]:
+    question_count = len(attempt.paper.questions)
+    return {
+        "state": attempt.state,
+        "pause_reason": attempt.pause_reason,
+        "server_now": utc_iso(now),
+        "started_at": utc_iso(attempt.started_at),
+        "deadline_at": utc_iso(attempt.deadline_at),
+        "remaining_seconds": round(exam_ops.remaining(attempt, now), 3),
+        "duration_seconds": attempt.duration_seconds,
+        "warnings_at_seconds": list(WARNINGS_AT_SECONDS),
+        "answered": attempt.answered_count,
+        "question_count": question_count,
+        "submitted_at": utc_iso(attempt.submitted_at),
+    }
+
+
+def result_json(attempt) -> dict[str, Any] | None:
+    """The candidate's own result, if the session shows results at once."""
+    result = attempt.result
+    if result is None or not attempt.ticket.session.show_result:
+        return None
+    return {
+        "score": result.score,
+        "passed": result.passed,
+        "pass_mark": result.pass_mark,
+        "earned": result.earned,
+        "total": result.total,
+        "correct": result.correct_count,
+        "failed_on_critical": result.failed_on_critical,
+        "version": result.version,
+        "slip_url": url_for("terminal.result_slip"),
+    }
+
+
+def _terminal_key() -> str:
+    data = request.get_json(silent=True) or {}
+    number = data.get("ticket_number") if isinstance(data, dict) else None
+    return f"terminal|{request.remote_addr}|{str(number or '').strip()}"
+
+
+def _failure_counts(response) -> bool:
+    return response.status_code == 401
+
+
+@bp.route("/terminal/sign-in", methods=["POST"])
+@limiter.limit(_login_limit, key_func=_terminal_key, deduct_when=_failure_counts)
+def terminal_sign_in():
+    """Sign in at this terminal: the same checks as the sign-in page."""
+    from ..sessions.operations import admit, note_refused_admission
+
+    terminal = current_terminal()
+    if terminal is None:
+        raise ApiError(403, "not_a_terminal", _("This computer is not a registered exam terminal."))
+    body = Body(json_body(), ("ticket_number", "id_number"))
+    number = body.string("ticket_number", required=True, max_length=32)
+    id_number = body.string("id_number", required=True, max_length=18)
+    body.raise_if_any()
+    ticket = db.session.scalar(select(AdmissionTicket).where(AdmissionTicket.number == number))
+    matches = ticket is not None and hmac.compare_digest(
+        ticket.candidate.id_number, id_number.upper()
+    )
+    if not matches or not ticket.is_active:
+        note_failed_sign_in(number, "terminal", request.remote_addr)
+        db.session.commit()
+        raise ApiError(
+            401,
+            "sign_in_failed",
+            _("The ticket number and ID number do not match our records. Ask the invigilator."),
+        )
+    refusal = admit(ticket, terminal)
+    if refusal is not None:
+        note_refused_admission(ticket, terminal, refusal)
+        db.session.commit()
+        raise ApiError(409, refusal.code, str(refusal.message))
+    terminal.last_seen_at = ticket.active_since
+    login_user(ticket)
+    note_sign_in(actor_from(ticket), ticket)
+    attempt = exam_ops.attempt_for(ticket)
+    exam_ops._event(attempt, "sign_in", actor_from(ticket), now_utc(), terminal_id=terminal.id)
+    db.session.commit()
+    return jsonify(
+        {
+            "candidate": {"name": ticket.candidate.name, "ticket": ticket.number},
+            "terminal": terminal.code,
+        }
+    )
+
+
+@bp.route("/terminal/exam")
+def terminal_exam():
+    terminal = _candidate_terminal()
+    attempt = _attempt()
+    now = now_utc()
+    db.session.commit()
+    ticket = current_user
+    return jsonify(
+        {
+            "candidate": {"name": ticket.candidate.name, "ticket": ticket.number},
+            "item": ticket.item,
+            "terminal": terminal.code,
+            "attempt": attempt_json(attempt, now),
+            "result": result_json(attempt) if attempt.state == AttemptState.SUBMITTED else None,
+        }
+    )
+
+
+@bp.route("/terminal/start", methods=["POST"])
+def terminal_start():
+    terminal = _candidate_terminal()
+    attempt = _attempt()
+    try:
+        exam_ops.start(attempt, terminal, actor_from(current_user))
+    except exam_ops.ExamError as error:
+        raise _exam_error(error) from None
+    db.session.commit()
+    return jsonify({"attempt": attempt_json(attempt, now_utc())})
+
+
+def _question_json(pq: PaperQuestion, qv: QuestionVersion) -> dict[str, Any]:
+    """One question as the candidate sees it: options in displayed order, lettered A, B, ..."""
+    order = pq.option_order or ""
+    options = []
+    for shown, original in enumerate(order):
+        index = "ABCDE".index(original)
+        options.append(
+            {
+                "letter": "ABCDE"[shown],
+                "zh": qv.options_zh[index],
+                "en": (
+                    qv.options_en[index] if qv.options_en and index < len(qv.options_en) else None
+                ),
+            }
+        )
+    return {
+        "position": pq.position,
+        "type": qv.type,
+        "stem": {"zh": qv.stem_zh, "en": qv.stem_en},
+        "options": options,
+        "image_url": (
+            url_for("terminal.question_image", position=pq.position) if qv.image else None
+        ),
+    }
+
+
+@bp.route("/terminal/paper")
+def terminal_paper():
+    _candidate_terminal()
+    attempt = _attempt()
+    if attempt.state == AttemptState.READY:
+        db.session.commit()
+        raise ApiError(409, "not_started", _("The exam has not started for you yet."))
+    rows = db.session.execute(
+        select(PaperQuestion, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
+        .where(PaperQuestion.paper_id == attempt.paper_id)
+        .order_by(PaperQuestion.position)
+    ).all()
+    answers = db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
+    ).all()
+    now = now_utc()
+    db.session.commit()
+    return jsonify(
+        {
+            "attempt": attempt_json(attempt, now),
+            "questions": [_question_json(pq, qv) for pq, qv in rows],
+            "answers": [
+                {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
+                for a in answers
+            ],
+        }
+    )
+
+
+@bp.route("/terminal/answers/<int:position>", methods=["PUT"])
+def terminal_save_answer(position: int):
+    """Save one answer; acknowledged only once it is committed."""
+    terminal = _candidate_terminal()
+    body = Body(json_body(), ("response", "flagged", "seq"))
+    seq = body.integer("seq", required=True, minimum=1)
+    flagged = body.data.get("flagged", False)
+    if not isinstance(flagged, bool):
+        body.problem("flagged", _("Expected true or false."))
+    response = body.data.get("response")
+    if response is not None and not isinstance(response, str):
+        body.problem("response", _("Expected a string or null."))
+    body.raise_if_any()
+    attempt = _attempt()
+    try:
+        saved = exam_ops.save_answer(attempt, position, response, flagged, seq, terminal)
+    except exam_ops.ExamError as error:
+        db.session.commit()  # keep a lazy auto-submit that the refusal found due
+        raise _exam_error(error) from None
+    db.session.commit()
+    return jsonify(
+        {
+            "position": saved.position,
+            "response": saved.response,
+            "flagged": saved.flagged,
+            "seq": saved.seq,
+            "saved_at": utc_iso(saved.saved_at),
+            "applied": saved.applied,
+            "attempt": attempt_json(attempt, now_utc()),
+        }
+    )
+
+
+@bp.route("/terminal/heartbeat", methods=["POST"])
+def terminal_heartbeat():
+    terminal = _candidate_terminal()
+    attempt = _attempt()
+    exam_ops.heartbeat(attempt, terminal)
+    terminal.last_seen_at = attempt.last_heartbeat_at
+    db.session.commit()
+    return jsonify({"attempt": attempt_json(attempt, now_utc())})
+
+
+@bp.route("/terminal/submit", methods=["POST"])
+def terminal_submit():
+    _candidate_terminal()
+    attempt = _attempt()
+    if attempt.state != AttemptState.SUBMITTED:
+        try:
+            exam_ops.submit(attempt, actor_from(current_user), by="candidate")
+        except exam_ops.ExamError as error:
+            raise _exam_error(error) from None
+    db.session.commit()
+    return jsonify({"attempt": attempt_json(attempt, now_utc()), "result": result_json(attempt)})
+
+
+@bp.route("/terminal/result")
+def terminal_result():
+    _candidate_terminal()
+    attempt = _attempt()
+    db.session.commit()
+    if attempt.state != AttemptState.SUBMITTED:
+        raise ApiError(409, "not_submitted", _("Your paper has not been submitted yet."))
+    result = result_json(attempt)
+    return jsonify(
+        {
+            "attempt": attempt_json(attempt, now_utc()),
+            "result": result,
+            "shown": result is not None,
+        }
+    )

@@ -1,0 +1,1 @@
+"""The timed theory exam: attempts, answers, grading, archive (issue 7)."""
