@@ -40,6 +40,16 @@ PLATFORM_SYSTEM_FUNCTIONS: dict[ExamSystemFunction, str] = {
     ExamSystemFunction.RANDOM_PAPER_ASSEMBLY: (
         "题库与组卷方案 /centre/bank（examcentre/papers：按组卷方案分层随机抽题，可由种子重现）"
     ),
+    ExamSystemFunction.AUTOMATIC_TIMING: (
+        "考试终端 /terminal（examcentre/exams/timing：服务器计时，到时自动交卷，可暂停、延时）"
+    ),
+    ExamSystemFunction.AUTOMATIC_MARKING: (
+        "交卷即评分（examcentre/exams/grading：按组卷方案计分，关键题规则，更正答案后重评）"
+    ),
+    ExamSystemFunction.AUTOMATIC_RECORDING: (
+        "答卷存档（examcentre/exams/archive：每次作答与事件留痕，SHA-256 防篡改，"
+        "examcentre archive verify）"
+    ),
 }
 
 

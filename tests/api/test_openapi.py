@@ -60,7 +60,11 @@ def test_every_operation_documents_its_errors_and_path_parameters():
                 for p in item.get("parameters", []) + operation.get("parameters", [])
             }
             for name in names:
-                assert {"session_id": "SessionId", "ticket_number": "TicketNumber"}[
+                assert {
+                    "session_id": "SessionId",
+                    "ticket_number": "TicketNumber",
+                    "position": "Position",
+                }[
                     name
                 ] in declared, (method, path)
             if path == "/openapi.json":
@@ -70,6 +74,8 @@ def test_every_operation_documents_its_errors_and_path_parameters():
             if names:
                 assert "404" in operation["responses"], (method, path)
             if method in ("post", "put", "patch"):
+                assert "400" in operation["responses"], (method, path)  # CSRF
+            if "requestBody" in operation:
                 assert {"400", "415", "422"} <= set(operation["responses"]), (method, path)
                 schema = operation["requestBody"]["content"]["application/json"]["schema"]
                 target = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
