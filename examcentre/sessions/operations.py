@@ -271,10 +271,11 @@ def _pregenerate_papers(
 def history_for(centre: Centre, item: str, excluding: ExamSession | None) -> Callable[[str], list]:
     """A candidate's earlier sittings of ``item`` at this centre, for the eligibility rules.
 
-    Absent sittings count as absences. Until results exist (the timed-exam issue) a sitting
-    of a session that is not yet closed counts as pending, and a closed one whose result is
-    unknown is left out.
+    Absent sittings count as absences; a graded theory paper counts as passed or failed
+    (its newest result version); any other sitting of a session not yet closed is pending,
+    and a closed one with no result (the practical part is recorded elsewhere) is left out.
     """
+    from ..models import Attempt, AttemptResult
 
     def sittings(id_number: str) -> list[Sitting]:
         rows = db.session.execute(
@@ -288,6 +289,16 @@ def history_for(centre: Centre, item: str, excluding: ExamSession | None) -> Cal
                 ExamSession.state != SessionState.CANCELLED,
             )
         ).all()
+        ticket_ids = [ticket.id for ticket, _session in rows]
+        passed_by_ticket: dict[int, bool] = {}
+        if ticket_ids:
+            for ticket_id, version, passed in db.session.execute(
+                select(Attempt.ticket_id, AttemptResult.version, AttemptResult.passed)
+                .join(AttemptResult, AttemptResult.attempt_id == Attempt.id)
+                .where(Attempt.ticket_id.in_(ticket_ids))
+                .order_by(AttemptResult.version)
+            ):
+                passed_by_ticket[ticket_id] = passed  # the newest version wins
         result = []
         for ticket, session in rows:
             if excluding is not None and session.id == excluding.id:
@@ -295,6 +306,9 @@ def history_for(centre: Centre, item: str, excluding: ExamSession | None) -> Cal
             day = session.starts_at.date()
             if ticket.attendance == "absent":
                 result.append(Sitting(day, item, "theory", "absent"))
+            elif ticket.id in passed_by_ticket:
+                outcome = "passed" if passed_by_ticket[ticket.id] else "failed"
+                result.append(Sitting(day, item, "theory", outcome))
             elif session.state != SessionState.CLOSED:
                 result.append(Sitting(day, item, "theory", "pending"))
         return result
