@@ -24,7 +24,7 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..audit.operations import actor_from
 from ..auth.operations import note_failed_sign_in, note_sign_in
@@ -71,7 +71,12 @@ def _attempt():
 
 
 def attempt_json(attempt, now: datetime) -> dict[str, Any]:
-    question_count = len(attempt.paper.questions)
+    # A COUNT, not len(attempt.paper.questions): that loaded 100 rows on every save.
+    question_count = db.session.scalar(
+        select(func.count())
+        .select_from(PaperQuestion)
+        .where(PaperQuestion.paper_id == attempt.paper_id)
+    )
     return {
         "state": attempt.state,
         "pause_reason": attempt.pause_reason,
@@ -232,17 +237,17 @@ def terminal_paper():
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
     ).all()
     now = now_utc()
+    # Built before the commit, which expires every loaded row (200 reloads otherwise).
+    body = {
+        "attempt": attempt_json(attempt, now),
+        "questions": [_question_json(pq, qv) for pq, qv in rows],
+        "answers": [
+            {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
+            for a in answers
+        ],
+    }
     db.session.commit()
-    return jsonify(
-        {
-            "attempt": attempt_json(attempt, now),
-            "questions": [_question_json(pq, qv) for pq, qv in rows],
-            "answers": [
-                {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
-                for a in answers
-            ],
-        }
-    )
+    return jsonify(body)
 
 
 @bp.route("/terminal/answers/<int:position>", methods=["PUT"])
@@ -292,9 +297,17 @@ def terminal_heartbeat():
 def terminal_submit():
     _candidate_terminal()
     attempt = _attempt()
+    if attempt.state == AttemptState.PAUSED:
+        # Only the invigilator submits a paused paper (exams/timing.py).
+        db.session.commit()
+        raise ApiError(409, "paused", _("Your exam is paused. Wait for the invigilator."))
     if attempt.state != AttemptState.SUBMITTED:
+        now = now_utc()
+        # The page submits by itself when its countdown reaches zero: that is the deadline's
+        # submission, not the candidate's choice.
+        by = "deadline" if attempt.deadline_at and now >= attempt.deadline_at else "candidate"
         try:
-            exam_ops.submit(attempt, actor_from(current_user), by="candidate")
+            exam_ops.submit(attempt, actor_from(current_user), by=by, now=now)
         except exam_ops.ExamError as error:
             raise _exam_error(error) from None
     db.session.commit()

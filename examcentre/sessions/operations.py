@@ -292,7 +292,7 @@ def history_for(centre: Centre, item: str, excluding: ExamSession | None) -> Cal
         ticket_ids = [ticket.id for ticket, _session in rows]
         passed_by_ticket: dict[int, bool] = {}
         if ticket_ids:
-            for ticket_id, version, passed in db.session.execute(
+            for ticket_id, _version, passed in db.session.execute(
                 select(Attempt.ticket_id, AttemptResult.version, AttemptResult.passed)
                 .join(AttemptResult, AttemptResult.attempt_id == Attempt.id)
                 .where(Attempt.ticket_id.in_(ticket_ids))

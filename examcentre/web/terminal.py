@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -30,4 +32,59 @@ def _still_at_this_terminal():
 
 @bp.route("/")
 def home():
-    return render_template("terminal/home.html", ticket=current_user)
+    """The exam page: a shell that ``static/js/exam.js`` drives through /api/v1/terminal."""
+    from flask import current_app
+
+    api = {
+        name: url_for(f"api.terminal_{name}")
+        for name in ("exam", "start", "paper", "heartbeat", "submit", "result")
+    }
+    # /api/v1/terminal/answers/<position>: the page appends the position.
+    api["answers"] = url_for("api.terminal_save_answer", position=1)[:-1]
+    return render_template(
+        "terminal/home.html",
+        ticket=current_user,
+        api=api,
+        heartbeat_seconds=current_app.config["EXAM_HEARTBEAT_SECONDS"],
+    )
+
+
+@bp.route("/images/<int:position>")
+def question_image(position: int):
+    """The picture of one question of the candidate's own paper (and nothing else)."""
+    from flask import abort, current_app, send_from_directory
+    from sqlalchemy import select
+
+    from ..exams.operations import attempt_for
+    from ..extensions import db
+    from ..models import PaperQuestion, QuestionVersion
+
+    attempt = attempt_for(current_user)
+    if attempt.state == "ready":
+        abort(404)
+    image = db.session.scalar(
+        select(QuestionVersion.image)
+        .join(PaperQuestion, PaperQuestion.question_version_id == QuestionVersion.id)
+        .where(PaperQuestion.paper_id == attempt.paper_id, PaperQuestion.position == position)
+    )
+    if not image:
+        abort(404)
+    folder = Path(current_app.instance_path) / "bank-images" / str(attempt.centre_id)
+    return send_from_directory(folder, image, max_age=3600)
+
+
+@bp.route("/result.pdf")
+def result_slip():
+    """The candidate's result slip (成绩单), once submitted and if the session shows results."""
+    from flask import abort
+
+    from ..exams.operations import attempt_for, slip_data
+    from ..exams.slip_pdf import render_slip
+    from ..i18n import interface_language
+
+    attempt = attempt_for(current_user)
+    if attempt.result is None or not current_user.session.show_result:
+        abort(404)
+    pdf = render_slip(slip_data(attempt), language=interface_language())
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="result-{current_user.number}.pdf"'})

@@ -1,0 +1,115 @@
+"""The exam page's shell (/terminal/): what the server renders for static/js/exam.js; and
+two rules of the terminal API the page relies on."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from examcentre.clock import now_utc
+from examcentre.exams import operations as exam_ops
+from examcentre.extensions import db
+from examcentre.models import Attempt
+
+from ..factories import TEST_ACTOR
+
+EXAM_JS = Path(__file__).resolve().parents[2] / "examcentre/static/js/exam.js"
+# Strings exam.js looks up by a computed name: T[`type_${type}`], T[`hint_${type}`], T[state].
+COMPUTED = {f"{prefix}_{qtype}" for prefix in ("type", "hint")
+            for qtype in ("true_false", "single", "multiple")} | {"saved", "saving", "offline"}
+
+
+def signed_in(app, make):
+    (ticket,) = make.exam_tickets(1)
+    client = app.test_client()
+    make.at_terminal(client, ticket.terminal_id)
+    response = client.post("/api/v1/terminal/sign-in", json={
+        "ticket_number": ticket.number, "id_number": ticket.candidate.id_number})
+    assert response.status_code == 200, response.get_json()
+    return ticket, client
+
+
+def signed_in_page(app, make, language: str):
+    ticket, client = signed_in(app, make)
+    client.get(f"/lang/{'zh_CN' if language == 'zh' else 'en'}")
+    page = client.get("/terminal/")
+    assert page.status_code == 200
+    return ticket, page.get_data(as_text=True)
+
+
+def strings_of(html: str) -> dict[str, str]:
+    blob = re.search(r'<script type="application/json" id="exam-strings">(.*?)</script>',
+                     html, re.S)
+    return json.loads(blob.group(1))
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_page_carries_every_string_the_script_uses(app, make, language):
+    ticket, html = signed_in_page(app, make, language)
+    strings = strings_of(html)
+    used = set(re.findall(r"\bT\.(\w+)", EXAM_JS.read_text(encoding="utf-8"))) | COMPUTED
+    assert sorted(used - strings.keys()) == []
+    assert all(isinstance(text, str) and text for text in strings.values())
+    # The placeholders the script fills are kept by the translation.
+    assert "{n}" in strings["question_of"] and "{total}" in strings["question_of"]
+    if language == "zh":
+        assert strings["saved"] == "已保存" and strings["true"] == "正确"
+        assert strings["offline"] == "离线，答案保存在本机"
+    else:
+        assert strings["pass"] == "Pass" and strings["false"] == "False"
+    assert ticket.candidate.name in html
+
+
+def test_the_page_knows_the_api_the_token_and_the_heartbeat(app, make):
+    app.config["EXAM_HEARTBEAT_SECONDS"] = 7
+    ticket, html = signed_in_page(app, make, "zh")
+    assert re.search(r'<meta name="csrf-token" content="[^"]+">', html)
+    assert 'data-heartbeat-seconds="7"' in html
+    assert f'data-ticket="{ticket.number}"' in html
+    for name, url in {
+        "exam": "/api/v1/terminal/exam", "start": "/api/v1/terminal/start",
+        "paper": "/api/v1/terminal/paper", "heartbeat": "/api/v1/terminal/heartbeat",
+        "submit": "/api/v1/terminal/submit", "result": "/api/v1/terminal/result",
+        "answers": "/api/v1/terminal/answers/",
+    }.items():
+        assert f'data-api-{name}="{url}"' in html
+    assert "/static/js/exam.js" in html
+    # The shell holds no paper: questions come from the API once the candidate starts.
+    assert ticket.candidate.id_number not in html
+
+
+def test_the_heartbeat_interval_is_a_documented_setting(app):
+    from examcentre.config import DefaultConfig
+
+    assert DefaultConfig.EXAM_HEARTBEAT_SECONDS == 15
+    assert DefaultConfig.EXAM_HEARTBEAT_SECONDS < DefaultConfig.HEARTBEAT_LOST_SECONDS
+
+
+def test_a_paused_paper_is_handed_in_by_the_invigilator_only(app, make):
+    ticket, client = signed_in(app, make)
+    client.post("/api/v1/terminal/start")
+    attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
+    exam_ops.pause(attempt, TEST_ACTOR, "a candidate is unwell")
+    db.session.commit()
+    refused = client.post("/api/v1/terminal/submit")
+    assert refused.status_code == 409 and refused.get_json()["error"] == "paused"
+    db.session.refresh(attempt)
+    assert attempt.state == "paused" and attempt.result is None
+
+
+def test_the_page_submitting_when_time_is_up_is_the_deadline_submitting(app, make):
+    # At zero the page hands the paper in itself (within the grace period for saves).
+    ticket, client = signed_in(app, make)
+    client.post("/api/v1/terminal/start")
+    attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
+    attempt.deadline_at = now_utc() - timedelta(seconds=2)
+    db.session.commit()
+    body = client.post("/api/v1/terminal/submit").get_json()
+    assert body["attempt"]["state"] == "submitted"
+    db.session.refresh(attempt)
+    assert attempt.submitted_by == "deadline"
