@@ -29,6 +29,10 @@ PURE_MODULES = [
     "exams/grading.py",
     "exams/archive.py",
     "exams/slip_pdf.py",
+    "practical/sheets.py",
+    "practical/scoring.py",
+    "practical/simulator.py",
+    "practical/results.py",
 ]
 FORBIDDEN = (
     "flask",

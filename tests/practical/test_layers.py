@@ -1,0 +1,22 @@
+"""The practical modules are pure: no Flask, SQLAlchemy, models or extensions."""
+
+from __future__ import annotations
+
+from tests.test_layers import FORBIDDEN, PACKAGE, imported_modules
+
+
+def test_practical_modules_import_no_framework():
+    modules = sorted((PACKAGE / "practical").glob("*.py"))
+    assert {m.name for m in modules} >= {
+        "__init__.py", "sheets.py", "scoring.py", "simulator.py", "results.py",
+    }  # fmt: skip
+    offenders = {}
+    for path in modules:
+        bad = {
+            name
+            for name in imported_modules(path)
+            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
+        }
+        if bad:
+            offenders[path.name] = sorted(bad)
+    assert offenders == {}
