@@ -135,6 +135,7 @@ def session_json(session: ExamSession) -> dict[str, Any]:
         "terminals": [t.code for t in session.terminals],
         "invigilators": [u.username for u in session.invigilators],
         "cancelled_reason": session.cancelled_reason,
+        "show_result": session.show_result,
         "created_at": utc_iso(session.created_at),
         "released_at": utc_iso(session.released_at),
         "started_at": utc_iso(session.started_at),

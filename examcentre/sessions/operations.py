@@ -154,6 +154,16 @@ def _plan_details(plan: SessionPlan) -> dict:
     }
 
 
+def set_show_result(actor: Actor, session: ExamSession, show: bool) -> None:
+    """Show candidates their result at the terminal, or not; changeable until closing."""
+    if session.state in (SessionState.CLOSED, SessionState.CANCELLED):
+        raise SessionError("show_result", _l("The session is over; this can no longer change."))
+    if session.show_result == show:
+        return
+    session.show_result = show
+    record(actor, "session.show_result", obj=session, details={"show_result": show})
+
+
 def tickets_of(session: ExamSession) -> list[AdmissionTicket]:
     return list(
         db.session.scalars(

@@ -461,6 +461,26 @@ def _pdf(session: ExamSession, tickets: list[AdmissionTicket], name: str) -> Res
     )
 
 
+@bp.route("/<int:session_id>/show-result", methods=["POST"])
+def show_result(session_id: int):
+    """Whether candidates see their result on submitting (a centre's choice, audited)."""
+    session = _session(session_id)
+    try:
+        ops.set_show_result(actor_from(current_user), session, request.form.get("show") == "on")
+    except ops.SessionError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(
+            _("Candidates now see their result when they submit.")
+            if session.show_result
+            else _("Results are now hidden from candidates at the terminal."),
+            "success",
+        )
+    return redirect(url_for("sessions.detail", session_id=session.id))
+
+
 @bp.route("/<int:session_id>/tickets.pdf")
 def tickets_pdf(session_id: int):
     session = _session(session_id)

@@ -212,3 +212,19 @@ def test_another_invigilator_cannot_see_the_console(app, make, login_as):
     client = app.test_client()
     login_as("invigilator", centre=ticket.centre, test_client=client)
     assert client.get(f"/invigilator/sessions/{ticket.session_id}/console").status_code == 404
+
+
+def test_the_administrator_hides_results_and_it_is_audited(app, make, login_as):
+    (ticket,) = make.exam_tickets(1)
+    admin = app.test_client()
+    login_as("centre_admin", centre=ticket.centre, test_client=admin)
+    admin.get("/lang/en")
+    page = admin.get(f"/centre/sessions/{ticket.session_id}").get_data(as_text=True)
+    assert "Candidates see their score and pass or fail" in page
+    response = admin.post(f"/centre/sessions/{ticket.session_id}/show-result", data={"show": "off"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert ticket.session.show_result is False
+    assert "session.show_result" in actions()
+    terminal = started(app, make, ticket)
+    assert terminal.post(API + "/submit").get_json()["result"] is None
