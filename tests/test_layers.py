@@ -13,6 +13,7 @@ PURE_MODULES = [
     "bank/vocab.py",
     "bank/validate.py",
     "bank/native.py",
+    "bank/stats.py",
     "papers/blueprint.py",
     "papers/draw.py",
     "compliance/model.py",

@@ -65,7 +65,8 @@ def bank_load(root: Path, centre_code: str | None) -> None:
     db.session.commit()
     click.echo(
         f"{centre.code}: {report.files} files, {len(report.created)} new, "
-        f"{len(report.revised)} revised, {report.unchanged} unchanged questions; "
+        f"{len(report.revised)} revised, {len(report.reviewed)} with only their review changed, "
+        f"{report.unchanged} unchanged questions; "
         f"{report.points_changed} syllabus points added or renamed."
     )
 
@@ -140,6 +141,29 @@ def bank_export(item: str, centre_code: str | None, fmt: str, output: Path) -> N
         return
     output.write_bytes(export_questions(centre, item, fmt))
     click.echo(f"Wrote {output}.")
+
+
+@bank_cli.command("stats")
+@click.option(
+    "--item", type=click.Choice(ITEMS), default=None, help="One item (default: every item)."
+)
+@_CENTRE
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
+@with_appcontext
+def bank_stats(item: str | None, centre_code: str | None, output: str) -> None:
+    """Count the live questions per item (type x area x difficulty, English, reviewed) and
+    each blueprint cell against what publishing needs. JSON: question_bank/README.md."""
+    from .operations import bank_stats as compute
+    from .stats import stats_text
+
+    centre = _centre(centre_code)
+    document = compute(
+        centre, [item] if item else None, current_app.config.get("BANK_COVERAGE_FACTOR", 3)
+    )
+    if output == "json":
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(stats_text(document))
 
 
 @click.group("blueprint", help="Paper blueprints (versioned, per item).")

@@ -1,7 +1,8 @@
 """The native bank files (``examcentre.bank/1``, question_bank/FORMAT.md): read and write (pure).
 
 Reading checks every rule and reports every problem as ``file:line: reason``, with the line
-of the offending question or key taken from the YAML node marks.
+of the offending question or key taken from the YAML node marks. A key the format does not
+know is a problem too, so that a misspelt optional key (``reviewd_on``) is not silently lost.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -20,6 +22,19 @@ FORMAT = "examcentre.bank/1"
 _ID = re.compile(r"^(?P<item>Q\d)-(?P<area>BA|OP|LW)-\d{4}$")
 _LINE = "__line__"
 _LINES = "__lines__"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The longest reviewer text (QuestionVersion.reviewed_by).
+REVIEWER_MAX = 100
+# The keys each mapping may hold (question_bank/FORMAT.md).
+FILE_KEYS = frozenset({"format", "item", "area", "title", "points", "questions"})
+POINT_KEYS = frozenset({"code", "zh", "en"})
+QUESTION_KEYS = frozenset(
+    {
+        "id", "point", "type", "difficulty", "level", "critical", "answer", "reference", "image",
+        "reviewed_by", "reviewed_on", "zh", "en",
+    }
+)  # fmt: skip
+LANGUAGE_KEYS = frozenset({"stem", "options", "explanation"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +47,14 @@ class SyllabusPointData:
 
 @dataclass(frozen=True, slots=True)
 class BankQuestion:
+    """One question of a bank file: its content (what the content hash covers) and, apart from
+    it, who fact-checked that wording and when (``reviewed_by``/``reviewed_on``)."""
+
     external_id: str
     content: QuestionContent
     line: int = 0
+    reviewed_by: str | None = None
+    reviewed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +80,27 @@ class _LineLoader(yaml.SafeLoader):
             if isinstance(key, yaml.ScalarNode)
         }
         return mapping
+
+
+def _timestamp_or_text(loader: _LineLoader, node: yaml.Node) -> Any:
+    """A YAML date, or the text itself when it only looks like one (``2026-02-30``), so that
+    the key holding it can be reported at its line instead of the whole file failing."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+def _unknown_keys(mapping: dict, known: frozenset[str], where: str) -> list[tuple[int, str]]:
+    """(line, reason) for every key of ``mapping`` that the format does not define."""
+    return [
+        (_line(mapping, str(key)), f"{where}: unknown key {key!r}")
+        for key in mapping
+        if key not in (_LINE, _LINES) and key not in known
+    ]
 
 
 def _line(mapping: dict, key: str | None = None) -> int:
@@ -90,6 +131,8 @@ def read_bank_file(text: str, name: str) -> tuple[BankFile | None, list[Problem]
     if not isinstance(data, dict):
         problem(1, "the file is not a YAML mapping")
         return None, problems
+    for line, reason in _unknown_keys(data, FILE_KEYS, "the file"):
+        problem(line, reason)
     if data.get("format") != FORMAT:
         problem(_line(data, "format"), f"format must be {FORMAT}, not {data.get('format')!r}")
     item = data.get("item")
@@ -115,6 +158,8 @@ def read_bank_file(text: str, name: str) -> tuple[BankFile | None, list[Problem]
         if not code:
             problem(line, "a point has no code")
             continue
+        for key_line, reason in _unknown_keys(raw, POINT_KEYS, f"point {code}"):
+            problem(key_line, reason)
         if (
             area
             and item in ITEM_DIRS
@@ -169,6 +214,7 @@ def _read_question(
     ):
         problems.append((line, f"question id {qid} does not belong to {item} {area}"))
     label = qid or "question"
+    problems += _unknown_keys(raw, QUESTION_KEYS, label)
     point = _text(raw.get("point"))
     if point not in point_codes:
         problems.append(
@@ -183,6 +229,10 @@ def _read_question(
         problems.append((_line(raw, "en"), f"{label}: en must be a mapping"))
         en = None
     en = en or {}
+    for language, mapping in (("zh", zh), ("en", en)):
+        problems += _unknown_keys(mapping, LANGUAGE_KEYS, f"{label} {language}")
+    reviewed_by, reviewed_on, review_problems = _read_review(raw, label)
+    problems += review_problems
     answer = raw.get("answer")
     if isinstance(answer, bool):
         answer = "true" if answer else "false"
@@ -229,7 +279,39 @@ def _read_question(
         problems.append((_line(raw, field_keys.get(field)), f"{label}: {reason}"))
     if problems:
         return None, problems
-    return BankQuestion(qid, content, line), problems
+    return BankQuestion(qid, content, line, reviewed_by, reviewed_on), problems
+
+
+def _read_review(raw: dict, label: str) -> tuple[str | None, date | None, list[tuple[int, str]]]:
+    """``reviewed_by`` (text) and ``reviewed_on`` (an ISO date): both or neither."""
+    problems: list[tuple[int, str]] = []
+    by_line, on_line = _line(raw, "reviewed_by"), _line(raw, "reviewed_on")
+    reviewer = raw.get("reviewed_by")
+    if reviewer is not None and not isinstance(reviewer, str):
+        problems.append((by_line, f"{label}: reviewed_by must be text, not {reviewer!r}"))
+        reviewer = None
+    reviewer = _text(reviewer)
+    if reviewer and len(reviewer) > REVIEWER_MAX:
+        problems.append((by_line, f"{label}: reviewed_by is longer than {REVIEWER_MAX} characters"))
+    value = raw.get("reviewed_on")
+    reviewed_on = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        reviewed_on = value
+    elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            reviewed_on = date.fromisoformat(value.strip())
+        except ValueError:
+            problems.append((on_line, f"{label}: reviewed_on {value!r} is not a real date"))
+    elif value is not None:
+        shown = value if isinstance(value, str) else str(value)
+        problems.append(
+            (on_line, f"{label}: reviewed_on must be a date like 2026-11-22, not {shown!r}")
+        )
+    if raw.get("reviewed_by") is not None and value is None:
+        problems.append((by_line, f"{label}: reviewed_by needs reviewed_on (the day of review)"))
+    if value is not None and not _text(raw.get("reviewed_by")):
+        problems.append((on_line, f"{label}: reviewed_on needs reviewed_by (who reviewed it)"))
+    return reviewer, reviewed_on, problems
 
 
 def cross_file_problems(files: Iterable[BankFile]) -> list[Problem]:
@@ -316,6 +398,10 @@ def _question_doc(q: BankQuestion) -> dict[str, Any]:
         doc["reference"] = c.reference
     if c.image:
         doc["image"] = c.image
+    if q.reviewed_by:
+        doc["reviewed_by"] = q.reviewed_by
+    if q.reviewed_on:
+        doc["reviewed_on"] = q.reviewed_on
     doc["zh"] = _language(c.stem_zh, c.options_zh, c.explanation_zh)
     if c.stem_en:
         doc["en"] = _language(c.stem_en, c.options_en, c.explanation_en)

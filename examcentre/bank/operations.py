@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -26,9 +27,20 @@ from ..models import (
     SyllabusPoint,
     utcnow,
 )
+from ..papers.blueprint import DEFAULT_COVERAGE_FACTOR, Spec
 from .native import BankFile, BankQuestion, SyllabusPointData, cross_file_problems, read_bank_file
+from .stats import LiveQuestion, item_stats, stats_document
 from .validate import ImportCandidate, content_problems, import_problems
-from .vocab import AREA_CODES, AREAS, ITEM_DIRS, TYPES, Problem, QuestionContent, normalised_stem
+from .vocab import (
+    AREA_CODES,
+    AREAS,
+    ITEM_DIRS,
+    ITEMS,
+    TYPES,
+    Problem,
+    QuestionContent,
+    normalised_stem,
+)
 from .vocab import content_hash as hash_content
 
 _EXTERNAL_ID = re.compile(r"^(Q\d)-(BA|OP|LW|XX)-(\d{4,})$")
@@ -81,6 +93,9 @@ def _new_version(
     content: QuestionContent,
     point: SyllabusPoint | None,
     actor: Actor,
+    *,
+    reviewed_by: str | None = None,
+    reviewed_on: date | None = None,
 ) -> QuestionVersion:
     version = QuestionVersion(
         centre_id=question.centre_id,
@@ -103,6 +118,8 @@ def _new_version(
         image=content.image,
         content_hash=hash_content(content),
         created_by_id=actor.id if actor.type == "user" else None,
+        reviewed_by=reviewed_by,
+        reviewed_on=reviewed_on,
     )
     db.session.add(version)
     return version
@@ -125,17 +142,27 @@ class LoadReport:
     files: int = 0
     created: list[str] = field(default_factory=list)
     revised: list[str] = field(default_factory=list)
+    # Questions whose wording is unchanged but whose review (reviewed_by/on) changed, as
+    # "Q1-LW-0001@2": the version whose review record was updated in place.
+    reviewed: list[str] = field(default_factory=list)
     unchanged: int = 0
     points_changed: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.revised or self.points_changed)
+        return bool(self.created or self.revised or self.reviewed or self.points_changed)
 
 
 def read_bank_dir(root: Path) -> list[BankFile]:
-    """Read and check every ``*.yaml`` under ``root``; BankFilesInvalid lists every problem."""
-    paths = sorted(p for p in Path(root).rglob("*.yaml") if p.is_file())
+    """Read and check every ``*.yaml`` under ``root``; BankFilesInvalid lists every problem.
+
+    When ``root`` has a ``theory/`` folder (``question_bank/``: theory/<item>/<area>.yaml, see
+    FORMAT.md), only that folder is read: the folders beside it hold other kinds of files
+    (``practical/`` score sheets).
+    """
+    root = Path(root)
+    base = root / "theory" if (root / "theory").is_dir() else root
+    paths = sorted(p for p in base.rglob("*.yaml") if p.is_file())
     problems: list[Problem] = []
     files: list[BankFile] = []
     if not paths:
@@ -162,8 +189,9 @@ def load_bank(actor: Actor, centre: Centre, root: Path) -> LoadReport:
     Every file is checked first; if any has a problem nothing is written (BankFilesInvalid).
     New questions are created live (the shipped bank is reviewed); a question whose content
     differs from its current version gets a new live version; an unchanged one is untouched.
-    A question staff have retired stays retired. One audit entry per changed file lists what
-    changed.
+    A question staff have retired stays retired. The review record (``reviewed_by``,
+    ``reviewed_on``) is not content: when only it differs, it is updated on the version the
+    file is compared with, in place. One audit entry per changed file lists what changed.
     """
     files = read_bank_dir(root)
     report = LoadReport(files=len(files))
@@ -205,7 +233,7 @@ def _load_file(actor: Actor, centre: Centre, bank_file: BankFile, report: LoadRe
             .options(selectinload(Question.versions))
         )
     }
-    created, revised = [], []
+    created, revised, reviewed = [], [], []
     now = utcnow()
     for bq in bank_file.questions:
         question = questions.get(bq.external_id)
@@ -218,15 +246,22 @@ def _load_file(actor: Actor, centre: Centre, bank_file: BankFile, report: LoadRe
                 created_at=now, updated_at=now,
             )  # fmt: skip
             db.session.add(question)
-            _new_version(question, 1, bq.content, point, actor).went_live_at = now
+            version = _new_version(
+                question, 1, bq.content, point, actor,
+                reviewed_by=bq.reviewed_by, reviewed_on=bq.reviewed_on,
+            )  # fmt: skip
+            version.went_live_at = now
             created.append(bq.external_id)
         elif question.item != item:
             raise BankFilesInvalid(
                 [Problem(bank_file.name, bq.line, f"{bq.external_id} belongs to {question.item}")]
             )
-        elif _shipped_version(question).content_hash != digest:
+        elif (shipped := _shipped_version(question)).content_hash != digest:
             number = max(v.number for v in question.versions) + 1
-            version = _new_version(question, number, bq.content, point, actor)
+            version = _new_version(
+                question, number, bq.content, point, actor,
+                reviewed_by=bq.reviewed_by, reviewed_on=bq.reviewed_on,
+            )  # fmt: skip
             question.current_version = number
             question.updated_at = now
             if question.status != QuestionStatus.RETIRED:
@@ -234,12 +269,23 @@ def _load_file(actor: Actor, centre: Centre, bank_file: BankFile, report: LoadRe
                 question.live_version = number
                 version.went_live_at = now
             revised.append(f"{bq.external_id}@{number}")
+        elif (shipped.reviewed_by, shipped.reviewed_on) != (bq.reviewed_by, bq.reviewed_on):
+            # Updated in place, so the audit entry keeps what the record said before.
+            reviewed.append(
+                {
+                    "question": f"{bq.external_id}@{shipped.number}",
+                    "before": _review_json(shipped.reviewed_by, shipped.reviewed_on),
+                    "after": _review_json(bq.reviewed_by, bq.reviewed_on),
+                }
+            )
+            shipped.reviewed_by, shipped.reviewed_on = bq.reviewed_by, bq.reviewed_on
         else:
             report.unchanged += 1
     report.created += created
     report.revised += revised
+    report.reviewed += [r["question"] for r in reviewed]
     report.points_changed += point_changes
-    if created or revised or point_changes:
+    if created or revised or reviewed or point_changes:
         db.session.flush()
         record(
             actor,
@@ -253,9 +299,17 @@ def _load_file(actor: Actor, centre: Centre, bank_file: BankFile, report: LoadRe
                 "area": bank_file.area,
                 "created": created,
                 "revised": revised,
+                "reviewed": reviewed,
                 "points_changed": point_changes,
             },
         )
+
+
+def _review_json(reviewed_by: str | None, reviewed_on: date | None) -> dict:
+    return {
+        "reviewed_by": reviewed_by,
+        "reviewed_on": reviewed_on.isoformat() if reviewed_on else None,
+    }
 
 
 # --- import -------------------------------------------------------------------------------
@@ -488,7 +542,9 @@ def export_native(centre: Centre, item: str) -> dict[str, str]:
     for area in AREAS:
         area_points = sorted((p for p in points.values() if p.area == area), key=lambda p: p.id)
         questions = [
-            BankQuestion(q.external_id, content_of(v))
+            BankQuestion(
+                q.external_id, content_of(v), reviewed_by=v.reviewed_by, reviewed_on=v.reviewed_on
+            )
             for q, v in rows
             if v.area == area and v.point is not None
         ]
@@ -502,6 +558,50 @@ def export_native(centre: Centre, item: str) -> dict[str, str]:
         )
         files[f"theory/{ITEM_DIRS[item]}/{area}.yaml"] = text
     return files
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+
+def bank_stats(
+    centre: Centre, items: Sequence[str] | None = None, factor: int = DEFAULT_COVERAGE_FACTOR
+) -> dict:
+    """``examcentre bank stats``: per item, the live questions (at their live versions, as
+    drawn into papers) counted by type, area and difficulty, with English and reviewed, and
+    each cell of the published blueprint (else the default) against ``factor`` x its draw.
+    The layout is ``examcentre.bank-stats/1`` (question_bank/README.md)."""
+    from ..papers.operations import published_blueprint
+
+    documents = []
+    for item in items or ITEMS:
+        rows = db.session.execute(
+            select(
+                QuestionVersion.area,
+                QuestionVersion.type,
+                QuestionVersion.difficulty,
+                QuestionVersion.stem_en,
+                QuestionVersion.reviewed_on,
+            )
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(
+                Question.centre_id == centre.id,
+                Question.item == item,
+                Question.status != QuestionStatus.RETIRED,
+                QuestionVersion.number == Question.live_version,
+                QuestionVersion.area.is_not(None),
+            )
+        ).all()
+        live = [
+            LiveQuestion(
+                area, qtype, difficulty, bool((stem_en or "").strip()), reviewed_on is not None
+            )
+            for area, qtype, difficulty, stem_en, reviewed_on in rows
+        ]
+        blueprint = published_blueprint(centre, item)
+        spec = Spec.from_json(blueprint.spec) if blueprint else Spec()
+        version = blueprint.version if blueprint else None
+        documents.append(item_stats(item, live, spec, version, factor))
+    return stats_document(centre.code, documents, factor)
 
 
 # --- editing and the review workflow -----------------------------------------------------
@@ -577,6 +677,8 @@ def edit_question(actor: Actor, question: Question, content: QuestionContent) ->
             setattr(current, name, value)
         current.point = point
         current.content_hash = digest
+        # A review covered the old wording, not this one.
+        current.reviewed_by = current.reviewed_on = None
         version = current
     else:
         number = max(v.number for v in question.versions) + 1

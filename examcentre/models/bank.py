@@ -8,10 +8,19 @@ one version, so they can never drift apart.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -123,6 +132,10 @@ class QuestionVersion(db.Model):
     # When this version was first live (drawable); a version that never was may be edited
     # in place while it is a draft in no paper.
     went_live_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who fact-checked this wording, and on which day (the bank files' reviewed_by and
+    # reviewed_on). Not part of the content hash: recording a review changes no wording.
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
 
     question: Mapped[Question] = relationship(back_populates="versions")
     point: Mapped[SyllabusPoint | None] = relationship()

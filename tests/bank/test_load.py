@@ -130,3 +130,18 @@ def test_a_revision_waiting_for_review_survives_a_reload_of_unchanged_files(runn
     assert counts() == before
     db.session.refresh(question)
     assert (question.status, question.current_version, question.live_version) == ("draft", 2, 1)
+
+
+def test_only_the_theory_folder_of_a_bank_folder_is_read(runner, make, tmp_path):
+    make.centre()
+    bank = tmp_path / "bank"
+    shutil.copytree(BANK / "theory", bank / "theory")
+    # Other kinds of YAML live beside theory/ (question_bank/practical/ score sheets).
+    (bank / "practical").mkdir()
+    (bank / "practical" / "Q1.yaml").write_text("format: something-else/1\n", encoding="utf-8")
+    result = runner.invoke(args=["bank", "load", str(bank)])
+    assert result.exit_code == 0, result.output
+    assert "6 files" in result.output
+    # A folder without theory/ is read whole, as before.
+    alone = runner.invoke(args=["bank", "load", str(bank / "theory")])
+    assert alone.exit_code == 0 and "6 files, 0 new" in alone.output
