@@ -198,6 +198,7 @@ def register_commands(app: Flask) -> None:
     from .bank.cli import bank_cli, blueprint_cli, paper_cli
     from .compliance.cli import compliance_cli, register_centre_record_commands
     from .exams.cli import archive_cli, exam_cli
+    from .practical.cli import station_cli
     from .sessions.cli import session_cli
 
     register_centre_record_commands(centre_cli)
@@ -215,6 +216,7 @@ def register_commands(app: Flask) -> None:
         paper_cli,
         archive_cli,
         exam_cli,
+        station_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -80,5 +80,11 @@ class DefaultConfig:
     # times the questions one paper draws from it, live. 3 is rule R-BANK's DEFAULT reading.
     BANK_COVERAGE_FACTOR = 3
 
+    # --- Practical exams and simulator stations ----------------------------------------------
+    # The folder holding the practical score sheets and the simulator scenario catalogue
+    # (question_bank/practical/README.md). None: question_bank/practical beside the code.
+    # Read once per process: restart after changing a sheet or the catalogue.
+    PRACTICAL_DIR: str | None = None
+
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -31,6 +31,8 @@ AREAS = {
     "/centre/compliance/": "centre_admin",
     "/centre/compliance/settings": "centre_admin",
     "/centre/terminals/": "centre_admin",
+    "/centre/stations/": "centre_admin",
+    "/centre/stations/new": "centre_admin",
     "/authority/": "authority",
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",

@@ -51,8 +51,11 @@ TARGETS = ("released", "in_progress", "closed", "cancelled")
 
 CANDIDATE = frozenset({Role.CANDIDATE})
 # The terminal's sign-in needs no session yet (it needs a registered terminal's cookie and a
-# JSON body, which a cross-site form cannot send, so no CSRF token either).
-PUBLIC_ENDPOINTS = frozenset({"api.openapi_document", "api.terminal_sign_in"})
+# JSON body, which a cross-site form cannot send, so no CSRF token either). A simulator
+# station signs each request itself (api/stations.py); no session is read there.
+PUBLIC_ENDPOINTS = frozenset(
+    {"api.openapi_document", "api.terminal_sign_in", "api.station_post_run"}
+)
 ENDPOINT_ROLES: dict[str, frozenset[Role]] = {
     "api.csrf_token": READERS,
     "api.list_sessions": READERS,

@@ -21,6 +21,7 @@ from .exam import (
     KeyCorrection,
 )
 from .paper import Blueprint, BlueprintStatus, Paper, PaperQuestion
+from .practical import PracticalSetting, SimulatorRun, Station
 from .session import ExamSession, session_invigilators, session_terminals
 from .types import UTCDateTime, utcnow
 from .user import CENTRE_STAFF_ROLES, STAFF_ROLES, Role, User
@@ -50,10 +51,13 @@ __all__ = [
     "KeyCorrection",
     "Paper",
     "PaperQuestion",
+    "PracticalSetting",
     "Question",
     "QuestionStatus",
     "QuestionVersion",
     "Role",
+    "SimulatorRun",
+    "Station",
     "SyllabusPoint",
     "Terminal",
     "UTCDateTime",

@@ -4,5 +4,7 @@ HMAC (``simulator``), two-examiner reconciliation, the combined result and retak
 (``results``). The sheets live in ``question_bank/practical/`` (README.md there).
 
 None of these modules imports Flask, SQLAlchemy or the app's models
-(``tests/practical/test_layers.py``).
+(``tests/practical/test_layers.py``), but for the two beside them: ``stations`` (the
+simulator stations' operations: register, accept a signed run) and ``cli`` (``examcentre
+station``, with the reference client ``send``).
 """

@@ -46,8 +46,8 @@ accepted, one day more is refused.
 ``timestamp`` is the Unix time in whole seconds as decimal digits (``"1772326800"``). The
 server refuses a timestamp more than ``max_age`` (300) seconds old or ahead of its clock;
 exactly 300 s either way is accepted. Replays inside that window are for the API layer to
-refuse (e.g. by the run id). Suggested headers: ``X-Examcentre-Timestamp`` and
-``X-Examcentre-Signature``.
+refuse (e.g. by the run id). The API's headers are ``X-Station-Timestamp`` and
+``X-Station-Signature`` (``examcentre/api/stations.py``, ``practical/stations.py``).
 """
 
 from __future__ import annotations
@@ -446,10 +446,13 @@ def _read_task_mapping(
 
 @dataclass(frozen=True, slots=True)
 class PathProblem:
-    """One thing wrong with a payload, at its JSON path."""
+    """One thing wrong with a payload, at its JSON path. ``code`` marks the two problems an
+    API answers apart from a malformed payload: ``unknown_scenario`` (no such scenario id or
+    version) and ``out_of_calibration`` (the calibration is too old for the scenario)."""
 
     path: str
     message: str
+    code: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -518,8 +521,8 @@ def validate_run(
     """
     problems: list[PathProblem] = []
 
-    def problem(path: str, message: str) -> None:
-        problems.append(PathProblem(path, message))
+    def problem(path: str, message: str, code: str = "") -> None:
+        problems.append(PathProblem(path, message, code))
 
     if not isinstance(payload, dict):
         problem("$", f"expected an object, got {_describe(payload)}")
@@ -559,7 +562,11 @@ def validate_run(
             scenario_id, version = raw_scenario.get("id"), raw_scenario.get("version")
             known_ids = {s.id for s in catalogue.scenarios}
             if not isinstance(scenario_id, str) or scenario_id not in known_ids:
-                problem("$.scenario.id", f"unknown scenario {_describe(scenario_id)}")
+                problem(
+                    "$.scenario.id",
+                    f"unknown scenario {_describe(scenario_id)}",
+                    "unknown_scenario",
+                )
             elif isinstance(version, bool) or not isinstance(version, int):
                 problem("$.scenario.version", "expected a whole number")
             else:
@@ -570,6 +577,7 @@ def validate_run(
                         "$.scenario.version",
                         f"no version {version} of {scenario_id}"
                         f" (known: {', '.join(map(str, versions))})",
+                        "unknown_scenario",
                     )
 
     started, finished = (_instant(payload.get(k)) for k in ("started_at", "finished_at"))
@@ -603,6 +611,7 @@ def validate_run(
                 "$.calibrated_on",
                 f"calibration is {age} days old on {run_day.isoformat()};"
                 f" {scenario.label} allows at most {scenario.calibration_max_age_days}",
+                "out_of_calibration",
             )
     log = payload.get("log_sha256")
     if log is not None and (not isinstance(log, str) or not _HEX64.match(log)):

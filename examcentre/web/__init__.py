@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         records,
         sessions,
+        stations,
         terminal,
         terminals,
     )
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
         bank,
         sessions,
         terminals,
+        stations,
         authority,
         api,
     ):

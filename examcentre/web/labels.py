@@ -55,6 +55,12 @@ _ACTION_LABELS = {
     "ticket.admission_refused": _l("Terminal sign-in refused"),
     "terminal.register": _l("Terminal registered"),
     "terminal.unregister": _l("Terminal unregistered"),
+    "station.register": _l("Simulator station registered"),
+    "station.new_secret": _l("Simulator station given a new secret"),
+    "station.retire": _l("Simulator station retired"),
+    "station.calibration": _l("Simulator calibration recorded"),
+    "practical.simulator_mode": _l("Simulator exam setting changed"),
+    "simulator_run.accept": _l("Simulator run received"),
 }
 
 _AREA_LABELS = {
