@@ -149,3 +149,13 @@ def login_as(client, make):
         return user
 
     return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that never touch the test database ``nodb`` (pure logic, config,
+    files): CI runs them once, and runs only the database-touching rest again on
+    PostgreSQL, where running pure code a second time would prove nothing."""
+    for item in items:
+        touches_db = "database_url" in getattr(item, "fixturenames", ())
+        if not touches_db and item.get_closest_marker("postgres") is None:
+            item.add_marker(pytest.mark.nodb)
