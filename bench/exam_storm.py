@@ -449,6 +449,10 @@ class Pace:
     think_ms: float
 
     @property
+    def label(self) -> str:
+        return f"x{self.factor:.0f}" if self.factor >= 10 else f"x{self.factor:.1f}"
+
+    @property
     def click_gap(self) -> float:
         return REAL_CLICK_GAP_S / self.factor
 
@@ -773,7 +777,7 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
         print(f"   server: {server.describe} (port {server.port})", flush=True)
         exam_seconds = args.questions * args.think_ms / 1000 / statistics.mean(ANSWERING_SHARE)
         pace = Pace(exam_seconds, duration / exam_seconds, args.think_ms)
-        print(f"   compressed exam: {exam_seconds:.0f} s (x{pace.factor:.0f}); final window"
+        print(f"   compressed exam: {exam_seconds:.0f} s ({pace.label}); final window"
               f" {pace.final_window:.2f} s; heartbeats every {HEARTBEAT_S:.0f} s", flush=True)
         threading.stack_size(512 * 1024)
         candidates = [
@@ -818,6 +822,15 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
     storm_ends = [c.paper_received for c in candidates]
     storm_s = (max(storm_ends) - min(c.first_request for c in candidates)
                if not any(math.isnan(t) for t in storm_ends) else math.nan)
+    # Saves sent after the last paper went out and answered before the first submission: the
+    # steady part of the exam, without the start storm and the final minute queued ahead.
+    storm_end = max((t for t in storm_ends if not math.isnan(t)), default=math.inf)
+    first_submit = min((s.done - s.seconds for s in samples if s.label == "submit"),
+                       default=math.inf)
+    latencies["save (steady)"] = [
+        s.seconds for s in samples
+        if s.label == "save" and s.ok and s.done - s.seconds > storm_end and s.done < first_submit
+    ]
     save_times = [s.done for s in samples if s.label == "save" and s.status == 200]
     phase = (max(save_times) - min(save_times)) if save_times else math.nan
     print("   checking the database ...", flush=True)
@@ -911,6 +924,8 @@ def report(run: Run) -> None:
     print("targets: start storm <= 5 s with zero errors:",
           "met" if run.storm_s <= 5 and run.error_count == 0 else "MISSED",
           "| save p99 <= 100 ms:", "met" if percentile(save, 99) <= 0.1 else "MISSED",
+          "(steady:", "met)" if percentile(run.latencies["save (steady)"], 99) <= 0.1
+          else "MISSED)",
           "| zero lost answers:", "met" if not c.lost else "MISSED")
 
 
@@ -918,21 +933,23 @@ def markdown(runs: list[Run]) -> str:
     today = date.today().isoformat()
     lines = [
         "| date | database | server | candidates | pace | start storm | errors"
-        " | sign-in / paper p99 | save p50 / p95 / p99 | saves/s mean / best 10 s | answered"
-        " | /healthz ceiling | ratio | lost answers |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        " | sign-in / paper p99 | save p50 / p95 / p99 | steady save p50 / p99"
+        " | saves/s mean / best 10 s | answered | /healthz ceiling | ratio | lost answers |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
-        save = r.latencies["save"]
+        save, steady = r.latencies["save"], r.latencies["save (steady)"]
         ratio = r.saves_best / r.ceiling_rps if r.ceiling_rps else math.nan
         lines.append(
             f"| {today} | {r.database} | {r.setting} | {r.candidates}"
-            f" | {r.questions} q, {r.pace.think_ms:.0f} ms (x{r.pace.factor:.0f})"
+            f" | {r.questions} q, {r.pace.think_ms:.0f} ms ({r.pace.label})"
             f" | {r.storm_s:.1f} s | {r.error_count}"
             f" | {ms(percentile(r.latencies['sign-in'], 99))} /"
             f" {ms(percentile(r.latencies['paper'], 99))} ms"
             f" | {ms(percentile(save, 50))} / {ms(percentile(save, 95))} /"
-            f" {ms(percentile(save, 99))} ms | {r.saves_mean:,.0f} / {r.saves_best:,.0f}"
+            f" {ms(percentile(save, 99))} ms"
+            f" | {ms(percentile(steady, 50))} / {ms(percentile(steady, 99))} ms"
+            f" | {r.saves_mean:,.0f} / {r.saves_best:,.0f}"
             f" | {r.answered:.0%} | {r.ceiling_rps:,.0f} req/s | {ratio:.2f}"
             f" | {len(r.checks.lost)} |"
         )
