@@ -136,7 +136,8 @@ def demo_command() -> None:
         click.echo(f"  {c.role:<13} {c.where:<12} {c.login:<18} {c.secret}")
     click.echo("Staff sign in at /auth/login. Candidates sign in at a registered exam terminal:")
     click.echo("  as admin, register this browser as T01 (Centre records > Terminals); then, as")
-    click.echo("  invigilator, check the candidate in; then open /auth/terminal.")
+    click.echo("  invigilator, check the candidate in and press Start the exam (Exam console);")
+    click.echo("  then open /auth/terminal.")
 
 
 @click.group("audit", help="The hash-chained audit log.")
