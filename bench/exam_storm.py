@@ -35,7 +35,8 @@ For each database (and server setting) it:
      clicks are 2.5 s apart in real time, longer than exam.js's 600 ms debounce);
      some questions are flagged and revisited (a changed answer, a new seq) in a review
      phase; a failed save is retried once with the same seq, as the page's queue does;
-     a heartbeat every 15 s of wall-clock time (NOT compressed: the real cadence);
+     heartbeats as exam.js sends them: 15 s after the exam loaded, then 15 s after each
+     answered beat (wall-clock time, NOT compressed: the real cadence);
    - submission: every candidate submits within the exam's final (compressed) minute. The
      compressed clock is the exam's: a candidate still answering when the final minute
      begins stops there and submits what is answered, as in a real exam (so the run lasts a
@@ -71,6 +72,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -517,6 +519,7 @@ def run_candidate(
         browser.csrf = csrf_of(storm_step(candidate, "exam page", "GET", "/terminal/"),
                                "exam page")
         storm_step(candidate, "exam", "GET", f"{API}/exam")
+        exam_loaded = time.perf_counter()  # exam.js starts its heartbeat loop here
         storm_step(candidate, "start", "POST", f"{API}/start")
         paper = storm_step(candidate, "paper", "GET", f"{API}/paper")
     except RuntimeError as error:
@@ -525,7 +528,8 @@ def run_candidate(
     candidate.paper_received = began = time.perf_counter()
     questions = paper["questions"]
     seq: dict[int, int] = {}
-    next_heartbeat = began + HEARTBEAT_S
+    # As exam.js: sleep 15 s, beat, sleep 15 s after that beat is answered, and so on.
+    next_heartbeat = exam_loaded + HEARTBEAT_S
 
     def heartbeat_if_due() -> None:
         nonlocal next_heartbeat
@@ -534,7 +538,7 @@ def run_candidate(
             candidate.heartbeats += 1
             if status != 200:
                 candidate.failures.append(f"heartbeat: {status} {str(data)[:120]}")
-            next_heartbeat += HEARTBEAT_S
+            next_heartbeat = time.perf_counter() + HEARTBEAT_S
 
     def pause(seconds: float) -> None:
         until = time.perf_counter() + seconds
@@ -893,10 +897,10 @@ def ms(seconds: float) -> str:
 def report(run: Run) -> None:
     print(f"\n-- {run.database} / {run.setting}: {run.server}")
     print(f"start storm: {run.storm_s:.2f} s (first sign-in sent to last paper received)")
-    print(f"{'endpoint':<10} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"{'endpoint':<14} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, values in [*run.latencies.items(), ("healthz", run.ceiling_latencies)]:
         if values:
-            print(f"{name:<10} {len(values):>7} {ms(percentile(values, 50)):>8}"
+            print(f"{name:<14} {len(values):>7} {ms(percentile(values, 50)):>8}"
                   f" {ms(percentile(values, 95)):>8} {ms(percentile(values, 99)):>8}"
                   f" {ms(max(values)):>8}")
     print(f"errors: {run.error_count} {run.errors or ''}; keep-alive resends: {run.retries};"
@@ -1002,7 +1006,12 @@ def main() -> None:
     parser.add_argument("--sign-in", choices=("form", "api"), default="form",
                         help="the terminal's sign-in page (as the real terminal) or the JSON API")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the working directory (SQLite file, server logs)")
     args = parser.parse_args()
+    # SIGTERM (e.g. from a process manager) ends the run through the finally blocks: the
+    # server is stopped and a scratch PostgreSQL database dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"machine: {machine()}")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     settings = ["embedded", "production"] if args.setting == "both" else [args.setting]
@@ -1027,6 +1036,10 @@ def main() -> None:
                 finally:
                     drop()
             report(runs[-1])
+            if runs[-1].ok and not args.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
+            else:
+                print(f"   kept {workdir} (database, server logs)")
     print("\n" + markdown(runs))
     sys.exit(0 if all(r.ok for r in runs) else 1)
 
