@@ -86,5 +86,12 @@ class DefaultConfig:
     # Read once per process: restart after changing a sheet or the catalogue.
     PRACTICAL_DIR: str | None = None
 
+    # --- Working days ------------------------------------------------------------------------
+    # Deadlines counted in working days (appeal answers, reporting to the authority) skip
+    # weekends and these public holidays, and count these make-up weekend days (调休) as
+    # working. ISO dates; enter each year's State Council notice (examcentre/workdays.py).
+    HOLIDAYS: ClassVar[list[str]] = []
+    EXTRA_WORKING_DAYS: ClassVar[list[str]] = []
+
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -9,6 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "examcentre"
 # Modules holding pure logic: plain values in, plain values out.
 PURE_MODULES = [
     "idnumber.py",
+    "workdays.py",
     "audit/chain.py",
     "bank/vocab.py",
     "bank/validate.py",
