@@ -113,9 +113,8 @@ ANSWERING_SHARE = (0.55, 0.90)
 TYPE_WEIGHT = {"true_false": 0.6, "single": 1.0, "multiple": 1.8}
 REAL_CLICK_GAP_S = 2.5
 KEEPALIVE_REUSE_S = 1.5  # gunicorn closes an idle keep-alive connection after 2 s
-ENDPOINTS = ("sign-in page", "sign-in", "exam page", "exam", "start", "paper", "save",
-             "heartbeat", "submit")
-STORM = ENDPOINTS[1:6]
+ENDPOINTS = ("sign-in page", "sign-in", "exam page", "start", "save", "heartbeat", "submit")
+STORM = ENDPOINTS[1:4]
 CSRF_META = re.compile(r'<meta\s+name="csrf-token"\s+content="([^"]+)"')
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -515,13 +514,13 @@ def run_candidate(
         else:
             storm_step(candidate, "sign-in", "POST", f"{API}/sign-in",
                        {"ticket_number": seat.ticket, "id_number": seat.id_number})
-        # The exam page, where its script reads the CSRF token for the API.
+        # The exam page, where its script reads the CSRF token for the API and the exam's
+        # state (embedded: exam.js asks GET exam only when the page could not say).
         browser.csrf = csrf_of(storm_step(candidate, "exam page", "GET", "/terminal/"),
                                "exam page")
-        storm_step(candidate, "exam", "GET", f"{API}/exam")
         exam_loaded = time.perf_counter()  # exam.js starts its heartbeat loop here
-        storm_step(candidate, "start", "POST", f"{API}/start")
-        paper = storm_step(candidate, "paper", "GET", f"{API}/paper")
+        # Start answers with the paper (exam.js asks GET paper only to refresh it).
+        paper = storm_step(candidate, "start", "POST", f"{API}/start")
     except RuntimeError as error:
         candidate.failures.append(str(error))
         return

@@ -70,13 +70,27 @@ def _attempt():
     return attempt
 
 
+# Papers never change once drawn (papers/operations.py), so their question counts are kept
+# for the life of the process: every save and heartbeat reports the count, and a COUNT per
+# request was a measurable share of a save (bench/request_cost.py).
+_question_counts: dict[int, int] = {}
+
+
+def question_count(paper_id: int) -> int:
+    count = _question_counts.get(paper_id)
+    if count is None:
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(PaperQuestion)
+            .where(PaperQuestion.paper_id == paper_id)
+        )
+        if len(_question_counts) > 100_000:  # a bound, far above a day's papers
+            _question_counts.clear()
+        _question_counts[paper_id] = count
+    return count
+
+
 def attempt_json(attempt, now: datetime) -> dict[str, Any]:
-    # A COUNT, not len(attempt.paper.questions): that loaded 100 rows on every save.
-    question_count = db.session.scalar(
-        select(func.count())
-        .select_from(PaperQuestion)
-        .where(PaperQuestion.paper_id == attempt.paper_id)
-    )
     return {
         "state": attempt.state,
         "pause_reason": attempt.pause_reason,
@@ -87,7 +101,7 @@ def attempt_json(attempt, now: datetime) -> dict[str, Any]:
         "duration_seconds": attempt.duration_seconds,
         "warnings_at_seconds": list(WARNINGS_AT_SECONDS),
         "answered": attempt.answered_count,
-        "question_count": question_count,
+        "question_count": question_count(attempt.paper_id),
         "submitted_at": utc_iso(attempt.submitted_at),
     }
 
@@ -166,20 +180,26 @@ def terminal_sign_in():
 
 @bp.route("/terminal/exam")
 def terminal_exam():
-    terminal = _candidate_terminal()
-    attempt = _attempt()
-    now = now_utc()
+    body = exam_json(_candidate_terminal())
     db.session.commit()
+    return jsonify(body)
+
+
+def exam_json(terminal) -> dict[str, Any]:
+    """GET exam's body; the exam page embeds the same, saving the room one request each.
+
+    Responses are built before the commit throughout this module: the commit expires every
+    loaded row, and reading them back afterwards cost a query each.
+    """
+    attempt = _attempt()
     ticket = current_user
-    return jsonify(
-        {
-            "candidate": {"name": ticket.candidate.name, "ticket": ticket.number},
-            "item": ticket.item,
-            "terminal": terminal.code,
-            "attempt": attempt_json(attempt, now),
-            "result": result_json(attempt) if attempt.state == AttemptState.SUBMITTED else None,
-        }
-    )
+    return {
+        "candidate": {"name": ticket.candidate.name, "ticket": ticket.number},
+        "item": ticket.item,
+        "terminal": terminal.code,
+        "attempt": attempt_json(attempt, now_utc()),
+        "result": result_json(attempt) if attempt.state == AttemptState.SUBMITTED else None,
+    }
 
 
 @bp.route("/terminal/start", methods=["POST"])
@@ -190,33 +210,76 @@ def terminal_start():
         exam_ops.start(attempt, terminal, actor_from(current_user))
     except exam_ops.ExamError as error:
         raise _exam_error(error) from None
+    # The paper comes with the start: the page needs it next, and at the start of an exam
+    # the whole room asks at once, so one request fewer each is what the storm is made of.
+    body = paper_json(attempt)
     db.session.commit()
-    return jsonify({"attempt": attempt_json(attempt, now_utc())})
+    return jsonify(body)
 
 
-def _question_json(pq: PaperQuestion, qv: QuestionVersion) -> dict[str, Any]:
+def _question_json(row) -> dict[str, Any]:
     """One question as the candidate sees it: options in displayed order, lettered A, B, ..."""
-    order = pq.option_order or ""
+    order = row.option_order or ""
     options = []
     for shown, original in enumerate(order):
         index = "ABCDE".index(original)
         options.append(
             {
                 "letter": "ABCDE"[shown],
-                "zh": qv.options_zh[index],
+                "zh": row.options_zh[index],
                 "en": (
-                    qv.options_en[index] if qv.options_en and index < len(qv.options_en) else None
+                    row.options_en[index]
+                    if row.options_en and index < len(row.options_en)
+                    else None
                 ),
             }
         )
     return {
-        "position": pq.position,
-        "type": qv.type,
-        "stem": {"zh": qv.stem_zh, "en": qv.stem_en},
+        "position": row.position,
+        "type": row.type,
+        "stem": {"zh": row.stem_zh, "en": row.stem_en},
         "options": options,
         "image_url": (
-            url_for("terminal.question_image", position=pq.position) if qv.image else None
+            url_for("terminal.question_image", position=row.position) if row.image else None
         ),
+    }
+
+
+def paper_json(attempt) -> dict[str, Any]:
+    """The candidate's questions and their own answers. Only the columns a candidate may
+    see are selected (never the key, never the explanation), as plain rows: building 100 ORM
+    objects per paper was most of the cost of the start storm."""
+    rows = db.session.execute(
+        select(
+            PaperQuestion.position,
+            PaperQuestion.option_order,
+            QuestionVersion.type,
+            QuestionVersion.stem_zh,
+            QuestionVersion.stem_en,
+            QuestionVersion.options_zh,
+            QuestionVersion.options_en,
+            QuestionVersion.image,
+        )
+        .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
+        .where(PaperQuestion.paper_id == attempt.paper_id)
+        .order_by(PaperQuestion.position)
+    ).all()
+    answers = db.session.execute(
+        select(
+            AttemptAnswer.position,
+            AttemptAnswer.response,
+            AttemptAnswer.flagged,
+            AttemptAnswer.seq,
+        ).where(AttemptAnswer.attempt_id == attempt.id)
+    ).all()
+    _question_counts.setdefault(attempt.paper_id, len(rows))
+    return {
+        "attempt": attempt_json(attempt, now_utc()),
+        "questions": [_question_json(row) for row in rows],
+        "answers": [
+            {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
+            for a in answers
+        ],
     }
 
 
@@ -227,25 +290,7 @@ def terminal_paper():
     if attempt.state == AttemptState.READY:
         db.session.commit()
         raise ApiError(409, "not_started", _("The exam has not started for you yet."))
-    rows = db.session.execute(
-        select(PaperQuestion, QuestionVersion)
-        .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
-        .where(PaperQuestion.paper_id == attempt.paper_id)
-        .order_by(PaperQuestion.position)
-    ).all()
-    answers = db.session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
-    ).all()
-    now = now_utc()
-    # Built before the commit, which expires every loaded row (200 reloads otherwise).
-    body = {
-        "attempt": attempt_json(attempt, now),
-        "questions": [_question_json(pq, qv) for pq, qv in rows],
-        "answers": [
-            {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
-            for a in answers
-        ],
-    }
+    body = paper_json(attempt)
     db.session.commit()
     return jsonify(body)
 
@@ -269,18 +314,17 @@ def terminal_save_answer(position: int):
     except exam_ops.ExamError as error:
         db.session.commit()  # keep a lazy auto-submit that the refusal found due
         raise _exam_error(error) from None
-    db.session.commit()
-    return jsonify(
-        {
-            "position": saved.position,
-            "response": saved.response,
-            "flagged": saved.flagged,
-            "seq": saved.seq,
-            "saved_at": utc_iso(saved.saved_at),
-            "applied": saved.applied,
-            "attempt": attempt_json(attempt, now_utc()),
-        }
-    )
+    body = {
+        "position": saved.position,
+        "response": saved.response,
+        "flagged": saved.flagged,
+        "seq": saved.seq,
+        "saved_at": utc_iso(saved.saved_at),
+        "applied": saved.applied,
+        "attempt": attempt_json(attempt, now_utc()),
+    }
+    db.session.commit()  # durable before it is acknowledged: the 200 goes out after this
+    return jsonify(body)
 
 
 @bp.route("/terminal/heartbeat", methods=["POST"])
@@ -289,8 +333,9 @@ def terminal_heartbeat():
     attempt = _attempt()
     exam_ops.heartbeat(attempt, terminal)
     terminal.last_seen_at = attempt.last_heartbeat_at
+    body = {"attempt": attempt_json(attempt, now_utc())}
     db.session.commit()
-    return jsonify({"attempt": attempt_json(attempt, now_utc())})
+    return jsonify(body)
 
 
 @bp.route("/terminal/submit", methods=["POST"])
@@ -310,8 +355,9 @@ def terminal_submit():
             exam_ops.submit(attempt, actor_from(current_user), by=by, now=now)
         except exam_ops.ExamError as error:
             raise _exam_error(error) from None
+    body = {"attempt": attempt_json(attempt, now_utc()), "result": result_json(attempt)}
     db.session.commit()
-    return jsonify({"attempt": attempt_json(attempt, now_utc()), "result": result_json(attempt)})
+    return jsonify(body)
 
 
 @bp.route("/terminal/result")

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from ..api.errors import ApiError
+from ..api.terminal import exam_json
 from ..auth.roles import require_role
 from ..auth.views import current_terminal
+from ..extensions import db
 from ..models import Role
 
 bp = Blueprint("terminal", __name__, url_prefix="/terminal")
@@ -41,12 +53,23 @@ def home():
     }
     # /api/v1/terminal/answers/<position>: the page appends the position.
     api["answers"] = url_for("api.terminal_save_answer", position=1)[:-1]
-    return render_template(
+    # The page carries what GET exam would answer, so that a room opening the page at once
+    # does not also ask for it at once. None (no paper yet, say): the script asks, as before.
+    try:
+        exam_state = exam_json(current_terminal())
+    except ApiError:
+        exam_state = None
+    db.session.commit()  # the attempt made on first use, or a lazy auto-submit
+    response = make_response(render_template(
         "terminal/home.html",
         ticket=current_user,
         api=api,
+        exam_state=exam_state,
         heartbeat_seconds=current_app.config["EXAM_HEARTBEAT_SECONDS"],
-    )
+    ))
+    # The embedded state is live: never show a stored copy (back button, cache).
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/images/<int:position>")

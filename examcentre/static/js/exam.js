@@ -298,8 +298,8 @@
     let paper;
     try {
       // Start is idempotent: it starts the clock once, and resumes a candidate who was moved.
-      await call("POST", API.start);
-      paper = await call("GET", API.paper);
+      // Its answer carries the paper (GET paper is for refreshing it later).
+      paper = await call("POST", API.start);
     } finally {
       S.opening = false;
     }
@@ -782,10 +782,27 @@
     showScreen("waiting");
   }
 
+  // What GET exam would answer, embedded in the page (null when the page could not say).
+  function embeddedExam() {
+    const element = $("exam-state");
+    try {
+      const data = element ? JSON.parse(element.textContent) : null;
+      if (data && data.attempt) {
+        // The page left the server moments ago: close enough for the first screen, and the
+        // next call (start, heartbeat) sets the clock offset properly.
+        syncClock(data.attempt, Date.now(), Date.now());
+        return data;
+      }
+    } catch (_) { /* fall back to asking */ }
+    return null;
+  }
+
   async function boot() {
+    const embedded = embeddedExam();
     for (let delay = 1000; S.phase === "loading"; delay = Math.min(delay * 2, MAX_BACKOFF_MS)) {
       try {
-        await route(await call("GET", API.exam));
+        const data = S.phase === "loading" && delay === 1000 && embedded ? embedded : null;
+        await route(data || (await call("GET", API.exam)));
         notice(null);
       } catch (error) {
         if (!retryable(error)) {

@@ -1,0 +1,109 @@
+"""What one candidate's requests cost the server, endpoint by endpoint, in CPU time.
+
+The exam storm (bench/exam_storm.py) measures a whole room against a real server, but on a
+2-core machine shared with the 500 simulated terminals its figures move with whatever else
+runs. This benchmark takes the network, the threads and the other candidates away: it
+drives the Flask app in-process with its test client, one candidate after another, and
+reports per endpoint the median process CPU time and wall time. CPU time per request is
+what bounds the storm (two cores give at most 2 s of CPU per second), and it is steady on a
+noisy machine. ``--profile`` adds the functions where that time goes.
+
+    .venv/bin/python bench/request_cost.py --candidates 40 [--profile] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import exam_storm  # its data preparation: the same room
+
+API = "/api/v1/terminal"
+CSRF = re.compile(r'name="csrf-token"\s+content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def token_of(html: str) -> str:
+    match = CSRF.search(html)
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1) or match.group(2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--candidates", type=int, default=40)
+    parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--saves", type=int, default=10, help="answers saved per candidate")
+    parser.add_argument("--database", help="a database URL (default: a scratch SQLite file)")
+    parser.add_argument("--profile", action="store_true", help="print where the CPU time goes")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="request-cost-"))
+    url = args.database or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    seats, _duration = exam_storm.prepare(url, args.candidates, args.questions)
+    app = exam_storm.make_bench_app(url)
+    app.config["RATELIMIT_ENABLED"] = False
+    cpu: dict[str, list[float]] = defaultdict(list)
+    wall: dict[str, list[float]] = defaultdict(list)
+    profiler = cProfile.Profile() if args.profile else None
+
+    def call(client, label: str, method: str, path: str, expect: int = 200, **kwargs):
+        if profiler:
+            profiler.enable()
+        c0, w0 = time.process_time(), time.perf_counter()
+        response = client.open(path, method=method, **kwargs)
+        cpu[label].append(time.process_time() - c0)
+        wall[label].append(time.perf_counter() - w0)
+        if profiler:
+            profiler.disable()
+        if response.status_code != expect:
+            raise RuntimeError(f"{label}: {response.status_code} {response.get_data(True)[:200]}")
+        return response
+
+    for seat in seats:
+        client = app.test_client()
+        client.set_cookie(app.config["TERMINAL_COOKIE_NAME"], seat.token)
+        form_token = token_of(call(client, "sign-in page", "GET", "/auth/terminal").get_data(True))
+        call(client, "sign-in", "POST", "/auth/terminal", expect=302, data={
+            "csrf_token": form_token, "ticket_number": seat.ticket, "id_number": seat.id_number})
+        headers = {"X-CSRFToken": token_of(call(client, "exam page", "GET", "/terminal/")
+                                           .get_data(True))}
+        # As exam.js: the page embeds the exam's state, and start answers with the paper.
+        paper = call(client, "start", "POST", f"{API}/start", headers=headers).get_json()
+        call(client, "paper", "GET", f"{API}/paper")  # a refresh (not part of the storm)
+        for question in paper["questions"][: args.saves]:
+            call(client, "save", "PUT", f"{API}/answers/{question['position']}", headers=headers,
+                 json={"response": "true" if question["type"] == "true_false" else "A",
+                       "seq": 1})
+        call(client, "heartbeat", "POST", f"{API}/heartbeat", headers=headers)
+        call(client, "submit", "POST", f"{API}/submit", headers=headers)
+
+    print(f"{args.candidates} candidates, {args.questions}-question papers, {url.split(':')[0]}")
+    print(f"{'endpoint':<14} {'n':>5} {'CPU ms p50':>11} {'wall ms p50':>12}")
+    storm_cpu = 0.0
+    for label in cpu:
+        print(f"{label:<14} {len(cpu[label]):>5} {statistics.median(cpu[label]) * 1000:>11.1f}"
+              f" {statistics.median(wall[label]) * 1000:>12.1f}")
+        if label in ("sign-in", "exam page", "start"):  # the storm (the sign-in page comes
+            # before it: the terminals show it while the room waits)
+            storm_cpu += statistics.median(cpu[label])
+    print(f"start storm, per candidate: {storm_cpu * 1000:.1f} ms CPU -> 500 candidates need "
+          f"{storm_cpu * 500:.1f} CPU-seconds, {storm_cpu * 250:.1f} s on two cores at best")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
