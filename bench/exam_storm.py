@@ -936,7 +936,7 @@ def markdown(runs: list[Run]) -> str:
     today = date.today().isoformat()
     lines = [
         "| date | database | server | candidates | pace | start storm | errors"
-        " | sign-in / paper p99 | save p50 / p95 / p99 | steady save p50 / p99"
+        " | sign-in / start+paper p99 | save p50 / p95 / p99 | steady save p50 / p99"
         " | saves/s mean / best 10 s | answered | /healthz ceiling | ratio | lost answers |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -948,7 +948,7 @@ def markdown(runs: list[Run]) -> str:
             f" | {r.questions} q, {r.pace.think_ms:.0f} ms ({r.pace.label})"
             f" | {r.storm_s:.1f} s | {r.error_count}"
             f" | {ms(percentile(r.latencies['sign-in'], 99))} /"
-            f" {ms(percentile(r.latencies['paper'], 99))} ms"
+            f" {ms(percentile(r.latencies['start'], 99))} ms"
             f" | {ms(percentile(save, 50))} / {ms(percentile(save, 95))} /"
             f" {ms(percentile(save, 99))} ms"
             f" | {ms(percentile(steady, 50))} / {ms(percentile(steady, 99))} ms"

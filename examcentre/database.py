@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -31,6 +34,7 @@ def configure_engine(app: Flask) -> None:
         # Python-level wait for the lock, in seconds; PRAGMA busy_timeout below does the same
         # inside SQLite.
         connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+        connect_args.setdefault("factory", serialising_connection_class())
         options["connect_args"] = connect_args
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
@@ -45,6 +49,7 @@ def install_sqlite_pragmas(app: Flask) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.lock_timeout = busy_ms / 1000
         cursor = dbapi_connection.cursor()
         # WAL lets terminals read while one writer saves; readers never block the writer.
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -53,3 +58,69 @@ def install_sqlite_pragmas(app: Flask) -> None:
         # FULL: a saved answer is on disk before it is acknowledged, even on power loss.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+
+# --- One writer at a time, queued in the process -------------------------------------------
+#
+# SQLite admits one writer. A second one waits in SQLite's busy handler, which polls with
+# sleeps of up to 100 ms: with a room of terminals saving at once, that polling (not the
+# work) made the slowest saves wait seconds. So the threads of one process queue for a
+# lock of their own before their first write, and the lock is handed over the moment the
+# writer commits or rolls back. Other processes on the same file still meet SQLite's busy
+# handler, as before. Reads never take the lock (WAL: readers do not block the writer).
+
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+def serialising_connection_class(lock: threading.Lock | None = None) -> type[sqlite3.Connection]:
+    """A sqlite3 connection class whose connections share one write lock (one per engine)."""
+    write_lock = lock or threading.Lock()
+
+    class SerialisingCursor(sqlite3.Cursor):
+        def execute(self, sql, parameters=(), /):
+            self.connection.before_statement(sql)
+            return super().execute(sql, parameters)
+
+        def executemany(self, sql, seq_of_parameters, /):
+            self.connection.before_statement(sql)
+            return super().executemany(sql, seq_of_parameters)
+
+    class SerialisingConnection(sqlite3.Connection):
+        holds_write_lock = False
+
+        def cursor(self, factory=SerialisingCursor):
+            return super().cursor(factory)
+
+        def before_statement(self, sql: str) -> None:
+            if not self.holds_write_lock and _WRITE.match(sql):
+                # As long as SQLite itself would wait (busy_timeout), then its error.
+                if not write_lock.acquire(timeout=self.lock_timeout):
+                    raise sqlite3.OperationalError("database is locked")
+                self.holds_write_lock = True
+
+        def _release(self) -> None:
+            if self.holds_write_lock:
+                self.holds_write_lock = False
+                write_lock.release()
+
+        def commit(self):
+            try:
+                return super().commit()
+            finally:
+                self._release()
+
+        def rollback(self):
+            try:
+                return super().rollback()
+            finally:
+                self._release()
+
+        def close(self):
+            try:
+                return super().close()
+            finally:
+                self._release()
+
+        lock_timeout = 10.0
+
+    return SerialisingConnection
