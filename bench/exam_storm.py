@@ -13,9 +13,9 @@ For each database (and server setting) it:
    N registered terminals, one session with N enrolled candidates, released (every paper is
    drawn), checked in, and started (in_progress);
 2. starts a server on a free loopback port:
-   - ``embedded``: ``examcentre serve`` (the documented embedded run: gunicorn, ONE worker,
-     ``--threads`` 8 by default, the scheduler in-process, access log on). The only setting
-     documented for SQLite, which has a single writer anyway;
+   - ``embedded``: ``examcentre serve`` (the documented embedded run: gunicorn, a worker per
+     core, ``--threads`` 8 each by default, the scheduler in one of them, access log on). The
+     only setting documented for SQLite;
    - ``production``: ``gunicorn --workers 4 --threads 4 wsgi:app`` plus one
      ``examcentre jobs run`` (the README's production commands; ``--workers``,
      ``--worker-threads``). Run on PostgreSQL only, unless ``--sqlite-production`` (not a

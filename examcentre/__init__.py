@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from . import database
+    from . import database, ratelimit_storage  # noqa: F401 (registers the limits storage)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     database.configure_engine(app)
@@ -67,6 +67,11 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        from .ratelimit_storage import SCHEME
+
+        path = Path(app.instance_path) / "ratelimits.sqlite3"
+        app.config["RATELIMIT_STORAGE_URI"] = f"{SCHEME}://{path}"
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -185,14 +185,19 @@ def jobs_run() -> None:
         scheduler.start()
 
 
-@click.command("serve", help="The embedded server: one process, threads, scheduler in-process.")
+@click.command(
+    "serve", help="The embedded server: a worker per core, threads, the scheduler in one worker."
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve_command(host: str, port: int, threads: int) -> None:
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--workers", type=int, default=None, help="Worker processes [default: one per core, max 4]."
+)
+def serve_command(host: str, port: int, threads: int, workers: int | None) -> None:
     from .serve import serve
 
-    serve(host=host, port=port, threads=threads)
+    serve(host=host, port=port, threads=threads, workers=workers)
 
 
 def register_commands(app: Flask) -> None:

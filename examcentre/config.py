@@ -40,9 +40,11 @@ class DefaultConfig:
     # --- Sign-in protection (Flask-Limiter) ------------------------------------------------
     # Failed sign-ins allowed per account and address before a temporary lock-out.
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
-    # Where the limiter keeps its counters. memory:// is right for one process (the
-    # embedded run); several gunicorn workers must share one, e.g. "redis://127.0.0.1:6379".
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Where the limiter keeps its counters. None: instance/ratelimits.sqlite3, shared by
+    # every server process on this machine (examcentre/ratelimit_storage.py). Servers on
+    # several machines must share one, e.g. "redis://10.0.0.5:6379". Not "memory://" with
+    # several workers: each would count alone.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
 
     # --- Exam terminals --------------------------------------------------------------------

@@ -1,12 +1,76 @@
-"""The embedded run: gunicorn with a single worker, which also owns the scheduler.
+"""The embedded run: gunicorn, one worker process per CPU core (threads in each), and the
+scheduler in exactly one of them.
 
-One worker (with threads) is what makes the in-process scheduler safe: there is exactly
-one scheduler. For several workers use gunicorn directly and ``examcentre jobs run``.
+Python runs one thread at a time per process, so a single worker used one core of the
+centre's server however many it had: the start of an exam (every candidate signing in and
+fetching a paper at once) is CPU-bound, and waited on that one core. So there is a worker
+per core. Exactly one of them runs the scheduler: each worker tries to take an exclusive
+lock on ``instance/scheduler.lock`` and the one that gets it starts the jobs; the lock
+goes with its process, so if that worker dies (or gunicorn replaces it) another one takes
+over within ``ELECTION_RETRY_SECONDS``. The sign-in limiter's counters are shared by all
+workers (examcentre/ratelimit_storage.py).
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import IO
+
 from gunicorn.app.base import BaseApplication
+
+ELECTION_RETRY_SECONDS = 10
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """One per core the process may use, at least 1 and at most 4 (SQLite has one writer,
+    and beyond the cores more processes only add memory)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def take_scheduler_lock(lock_path: Path) -> IO | None:
+    """The open, exclusively locked lock file, or None if another holder has it. Keep the
+    returned file open for as long as this process runs the scheduler."""
+    handle = lock_path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def run_scheduler_when_elected(app, lock_path: Path) -> threading.Thread:
+    """Start a daemon thread that starts the scheduler once this process holds the lock."""
+
+    def elect() -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from .jobs import add_jobs
+
+        while True:
+            handle = take_scheduler_lock(lock_path)
+            if handle is None:
+                threading.Event().wait(ELECTION_RETRY_SECONDS)
+                continue
+            app.extensions["scheduler_lock"] = handle  # open for the life of the process
+            scheduler = BackgroundScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+            add_jobs(scheduler, app)
+            scheduler.start()
+            log.info("scheduler running in worker %s", os.getpid())
+            return
+
+    thread = threading.Thread(target=elect, name="scheduler-election", daemon=True)
+    thread.start()
+    return thread
 
 
 class EmbeddedServer(BaseApplication):
@@ -19,23 +83,20 @@ class EmbeddedServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from apscheduler.schedulers.background import BackgroundScheduler
-
+        # Runs in each worker (the app is not preloaded): the master holds no threads, so
+        # forking workers from it is safe.
         from . import create_app
-        from .jobs import add_jobs
 
         app = create_app()
-        scheduler = BackgroundScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
-        add_jobs(scheduler, app)
-        scheduler.start()
+        run_scheduler_when_elected(app, Path(app.instance_path) / "scheduler.lock")
         return app
 
 
-def serve(host: str, port: int, threads: int) -> None:
+def serve(host: str, port: int, threads: int, workers: int | None = None) -> None:
     EmbeddedServer(
         {
             "bind": f"{host}:{port}",
-            "workers": 1,
+            "workers": workers or default_workers(),
             "threads": threads,
             "accesslog": "-",
             # A long-running answer save must not be killed while SQLite waits for its lock.

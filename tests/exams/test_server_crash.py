@@ -6,9 +6,9 @@
 - A server that comes back after the deadline (plus grace) submits the paper at start-up
   (the scheduler's ``submit-overdue-papers`` job runs once when ``examcentre serve`` starts).
 
-The server is ``examcentre serve`` (the embedded run: gunicorn, one worker, threads, the
-scheduler in-process) on a free loopback port, in a process group of its own that is always
-ended. The data are prepared here, through the app factory and the test factories. Nothing
+The server is ``examcentre serve`` (the embedded run: gunicorn, a worker per core, threads,
+the scheduler in one worker) on a free loopback port, in a process group of its own that is
+always ended: the SIGKILL goes to the whole group, master and workers, as a crash would. The data are prepared here, through the app factory and the test factories. Nothing
 is timed: the only waits are generous polls (for the server to come up, for the start-up job).
 CSRF is switched off for the server, as for the test app: this is about durability, not
 about the page's token (``bench/exam_storm.py`` sends it).
