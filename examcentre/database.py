@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -60,16 +63,18 @@ def install_sqlite_pragmas(app: Flask) -> None:
         cursor.close()
 
 
-# --- One writer at a time, queued in the process -------------------------------------------
+# --- One writer at a time, queued rather than polled --------------------------------------
 #
 # SQLite admits one writer. A second one waits in SQLite's busy handler, which polls with
 # sleeps of up to 100 ms: with a room of terminals saving at once, that polling (not the
-# work) made the slowest saves wait seconds. So the threads of one process queue for a
-# lock of their own before their first write, and the lock is handed over the moment the
-# writer commits or rolls back. Other processes on the same file still meet SQLite's busy
-# handler, as before. Reads never take the lock (WAL: readers do not block the writer).
+# work) made the slowest saves wait seconds. So a connection queues before its first write
+# statement: first for a lock shared by the threads of its process (handed over the moment
+# the writer commits or rolls back), then for an flock on "<database>-writelock", shared
+# with the other worker processes (polled every half millisecond, not every 100). Both are
+# released at commit or rollback. Reads never queue (WAL: readers do not block the writer).
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_POLL_SECONDS = 0.0005
 
 
 def serialising_connection_class(lock: threading.Lock | None = None) -> type[sqlite3.Connection]:
@@ -87,20 +92,49 @@ def serialising_connection_class(lock: threading.Lock | None = None) -> type[sql
 
     class SerialisingConnection(sqlite3.Connection):
         holds_write_lock = False
+        lock_timeout = 10.0  # set from SQLITE_BUSY_TIMEOUT_MS on connect
+        lock_file: int | None = None
+
+        def __init__(self, database, *args, **kwargs):
+            super().__init__(database, *args, **kwargs)
+            name = str(database)
+            if name and name != ":memory:" and not name.startswith("file:"):
+                self.lock_file = os.open(f"{name}-writelock", os.O_RDWR | os.O_CREAT, 0o600)
 
         def cursor(self, factory=SerialisingCursor):
             return super().cursor(factory)
 
+        # sqlite3's own shortcuts make a plain cursor in C, past cursor() above.
+        def execute(self, sql, parameters=(), /):
+            return self.cursor().execute(sql, parameters)
+
+        def executemany(self, sql, seq_of_parameters, /):
+            return self.cursor().executemany(sql, seq_of_parameters)
+
         def before_statement(self, sql: str) -> None:
-            if not self.holds_write_lock and _WRITE.match(sql):
-                # As long as SQLite itself would wait (busy_timeout), then its error.
-                if not write_lock.acquire(timeout=self.lock_timeout):
-                    raise sqlite3.OperationalError("database is locked")
-                self.holds_write_lock = True
+            if self.holds_write_lock or not _WRITE.match(sql):
+                return
+            deadline = time.monotonic() + self.lock_timeout
+            # As long as SQLite itself would wait (busy_timeout), then its error.
+            if not write_lock.acquire(timeout=self.lock_timeout):
+                raise sqlite3.OperationalError("database is locked")
+            if self.lock_file is not None:
+                while True:
+                    try:
+                        fcntl.flock(self.lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            write_lock.release()
+                            raise sqlite3.OperationalError("database is locked") from None
+                        time.sleep(_POLL_SECONDS)
+            self.holds_write_lock = True
 
         def _release(self) -> None:
             if self.holds_write_lock:
                 self.holds_write_lock = False
+                if self.lock_file is not None:
+                    fcntl.flock(self.lock_file, fcntl.LOCK_UN)
                 write_lock.release()
 
         def commit(self):
@@ -120,7 +154,8 @@ def serialising_connection_class(lock: threading.Lock | None = None) -> type[sql
                 return super().close()
             finally:
                 self._release()
-
-        lock_timeout = 10.0
+                if self.lock_file is not None:
+                    os.close(self.lock_file)
+                    self.lock_file = None
 
     return SerialisingConnection
