@@ -206,6 +206,7 @@ def register_commands(app: Flask) -> None:
     from .exams.cli import archive_cli, exam_cli
     from .practical.cli import station_cli
     from .sessions.cli import session_cli
+    from .transmission.cli import hub_cli, keys_cli, results_cli
 
     register_centre_record_commands(centre_cli)
     commands = (
@@ -223,6 +224,9 @@ def register_commands(app: Flask) -> None:
         archive_cli,
         exam_cli,
         station_cli,
+        keys_cli,
+        results_cli,
+        hub_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -95,5 +95,28 @@ class DefaultConfig:
     HOLIDAYS: ClassVar[list[str]] = []
     EXTRA_WORKING_DAYS: ClassVar[list[str]] = []
 
+    # --- Data transmission to the certifying authority (数据传输) -------------------------------
+    # Where this centre delivers its signed results batches: the hub's base URL, e.g.
+    # "https://hub.example.gov.cn". None: nothing is sent; batches wait in the outbox and can
+    # be exported to a file (examcentre results export) for offline transfer.
+    AUTHORITY_HUB_URL: str | None = None
+    # A session's results are due at the authority within this many working days of the
+    # session's end (HOLIDAYS / EXTRA_WORKING_DAYS apply). Overdue batches are flagged on the
+    # centre's outbox page and on the hub's page.
+    RESULTS_DUE_WORKING_DAYS = 5
+    # How often the scheduler builds batches for newly closed sessions and sends the due ones.
+    OUTBOX_INTERVAL_SECONDS = 60
+    # Retry backoff after a failed delivery: base * 2^(attempts - 1), capped.
+    OUTBOX_BACKOFF_BASE_SECONDS = 30
+    OUTBOX_BACKOFF_MAX_SECONDS = 6 * 3600
+    # Seconds to wait for the hub to answer one delivery.
+    OUTBOX_TIMEOUT_SECONDS = 30
+    # Where the centres' Ed25519 private keys live (one file per centre, mode 0600). None:
+    # instance/keys. Never in the database, never served.
+    SIGNING_KEY_DIR: str | None = None
+    # Authority-hub mode: this install accepts signed batches from registered centres at
+    # POST /api/v1/hub/batches. Off on a centre's install.
+    HUB_MODE = False
+
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -82,6 +82,46 @@ def submit_overdue_papers(app: Flask) -> int:
     return submitted
 
 
+def deliver_results(app: Flask) -> int:
+    """Every OUTBOX_INTERVAL_SECONDS, and once at start-up: build a signed batch for every
+    newly closed session, then send each due batch to AUTHORITY_HUB_URL; a failure is
+    retried with exponential backoff (transmission/policy.py). The batch id makes a resend
+    harmless: the hub answers a duplicate with its original receipt. Each batch commits on
+    its own. Without a hub URL batches are still built (for export) but nothing is sent."""
+    from .transmission import delivery
+    from .transmission import operations as ops
+
+    delivered = 0
+    with app.app_context():
+        now = datetime.now(UTC)
+        for session in ops.sessions_to_report():
+            try:
+                ops.build_session_batch(SYSTEM, session, now)
+                db.session.commit()
+            except Exception:  # logged, retried on the next run
+                db.session.rollback()
+                app.logger.exception("results batch of session %s not built", session.id)
+        url = app.config.get("AUTHORITY_HUB_URL")
+        if not url:
+            return 0
+        for outbox in ops.due_for_delivery(now):
+            outcome = delivery.send(
+                url, ops.signed_envelope(outbox), app.config["OUTBOX_TIMEOUT_SECONDS"]
+            )
+            ops.record_delivery(outbox, outcome, datetime.now(UTC))
+            db.session.commit()
+            if outcome.delivered:
+                delivered += 1
+            else:
+                app.logger.warning(
+                    "results batch %s not delivered (attempt %s): %s",
+                    outbox.batch_id,
+                    outbox.attempts,
+                    outcome.error,
+                )
+    return delivered
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.add_job(
         submit_overdue_papers,
@@ -92,6 +132,16 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
         coalesce=True,
         max_instances=1,
         next_run_time=datetime.now(UTC),  # at start-up too: papers due while we were down
+    )
+    scheduler.add_job(
+        deliver_results,
+        IntervalTrigger(seconds=app.config["OUTBOX_INTERVAL_SECONDS"]),
+        args=[app],
+        id="deliver-results",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),  # at start-up too: batches waiting while we were down
     )
     _nightly(scheduler, app, verify_audit_chain, app.config["AUDIT_VERIFY_HOUR"], 7)
     _nightly(scheduler, app, check_every_centre, app.config["COMPLIANCE_CHECK_HOUR"], 17)

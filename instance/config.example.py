@@ -16,3 +16,9 @@
 
 # The centre's time zone (exam days, report dates):
 # BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# Reporting results to the certifying authority (data transmission):
+# AUTHORITY_HUB_URL = "https://hub.example.gov.cn"
+# RESULTS_DUE_WORKING_DAYS = 5
+# On the authority's own install (authority-hub mode):
+# HUB_MODE = True

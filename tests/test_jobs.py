@@ -48,7 +48,14 @@ def test_schedule_holds_one_nightly_job_at_the_configured_hour(app):
         add_jobs(scheduler, app)
         add_jobs(scheduler, app)  # idempotent: replaces, never duplicates
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert sorted(jobs) == ["check-every-centre", "submit-overdue-papers", "verify-audit-chain"]
+        assert sorted(jobs) == [
+            "check-every-centre",
+            "deliver-results",
+            "submit-overdue-papers",
+            "verify-audit-chain",
+        ]
+        outbox = jobs["deliver-results"]
+        assert outbox.trigger.interval.total_seconds() == app.config["OUTBOX_INTERVAL_SECONDS"]
         assert "hour='3'" in str(jobs["verify-audit-chain"].trigger)
         assert jobs["verify-audit-chain"].next_run_time.hour == 3
         # Overdue papers: every few seconds, and at once on start-up (after a restart).

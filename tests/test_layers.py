@@ -35,6 +35,9 @@ PURE_MODULES = [
     "practical/scoring.py",
     "practical/simulator.py",
     "practical/results.py",
+    "transmission/batch.py",
+    "transmission/signing.py",
+    "transmission/policy.py",
 ]
 FORBIDDEN = (
     "flask",

@@ -33,9 +33,11 @@ AREAS = {
     "/centre/terminals/": "centre_admin",
     "/centre/stations/": "centre_admin",
     "/centre/stations/new": "centre_admin",
+    "/centre/results/": "centre_admin",
     "/authority/": "authority",
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",
+    "/authority/hub/": "authority",
 }
 
 

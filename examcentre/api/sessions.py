@@ -52,9 +52,10 @@ TARGETS = ("released", "in_progress", "closed", "cancelled")
 CANDIDATE = frozenset({Role.CANDIDATE})
 # The terminal's sign-in needs no session yet (it needs a registered terminal's cookie and a
 # JSON body, which a cross-site form cannot send, so no CSRF token either). A simulator
-# station signs each request itself (api/stations.py); no session is read there.
+# station signs each request itself (api/stations.py); no session is read there. The hub's
+# ingest endpoint is authenticated by the batch's Ed25519 signature (api/hub.py).
 PUBLIC_ENDPOINTS = frozenset(
-    {"api.openapi_document", "api.terminal_sign_in", "api.station_post_run"}
+    {"api.openapi_document", "api.terminal_sign_in", "api.station_post_run", "api.hub_ingest_batch"}
 )
 ENDPOINT_ROLES: dict[str, frozenset[Role]] = {
     "api.csrf_token": READERS,

@@ -50,6 +50,11 @@ PLATFORM_SYSTEM_FUNCTIONS: dict[ExamSystemFunction, str] = {
         "答卷存档（examcentre/exams/archive：每次作答与事件留痕，SHA-256 防篡改，"
         "examcentre archive verify）"
     ),
+    ExamSystemFunction.DATA_TRANSMISSION: (
+        "成绩上报 /centre/results（examcentre/transmission：按场次生成"
+        " examcentre.results/1 成绩批次，Ed25519 签名，发件箱自动重试发送至主管部门汇集端，"
+        "或导出文件离线传送）"
+    ),
 }
 
 

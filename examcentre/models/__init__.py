@@ -23,6 +23,7 @@ from .exam import (
 from .paper import Blueprint, BlueprintStatus, Paper, PaperQuestion
 from .practical import PracticalSetting, SimulatorRun, Station
 from .session import ExamSession, session_invigilators, session_terminals
+from .transmission import HubBatch, HubCentre, HubSitting, HubSubjectResult, OutboxBatch
 from .types import UTCDateTime, utcnow
 from .user import CENTRE_STAFF_ROLES, STAFF_ROLES, Role, User
 
@@ -48,7 +49,12 @@ __all__ = [
     "CentreRecordVersion",
     "ComplianceCheck",
     "ExamSession",
+    "HubBatch",
+    "HubCentre",
+    "HubSitting",
+    "HubSubjectResult",
     "KeyCorrection",
+    "OutboxBatch",
     "Paper",
     "PaperQuestion",
     "PracticalSetting",

@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
         labels,
         main,
         records,
+        results,
         sessions,
         stations,
         terminal,
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         sessions,
         terminals,
         stations,
+        results,
         authority,
         api,
     ):

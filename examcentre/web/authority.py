@@ -1,8 +1,13 @@
-"""The certifying authority's area: read-only, across every centre."""
+"""The certifying authority's area: read-only, across every centre.
+
+On an install in authority-hub mode it also shows the results batches received from the
+centres (``/authority/hub``); they arrive by the signed ingest endpoint or `examcentre hub
+import`, never by a page here: authority staff do not write.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -75,3 +80,70 @@ def audit_entry(entry_id: int):
 @bp.route("/audit/verify")
 def audit_verify():
     return audit_pages.render_audit_verify("authority")
+
+
+# --- Results received (authority-hub mode) -----------------------------------------------------
+
+
+@bp.route("/hub/")
+def hub():
+    """Registered centres and the batches received from them, newest first. Late batches
+    (received after the due date the hub computes itself) stand out."""
+    from ..models import HubBatch, HubCentre, HubSitting, HubSubjectResult
+    from ..transmission.hub import is_late
+
+    centres = db.session.scalars(select(HubCentre).order_by(HubCentre.code)).all()
+    batches = db.session.scalars(
+        select(HubBatch).order_by(HubBatch.received_at.desc(), HubBatch.id.desc()).limit(200)
+    ).all()
+    ids = [b.id for b in batches]
+    sittings = dict(
+        db.session.execute(
+            select(HubSitting.hub_batch_id, func.count())
+            .where(HubSitting.hub_batch_id.in_(ids))
+            .group_by(HubSitting.hub_batch_id)
+        ).all()
+    )
+    results = dict(
+        db.session.execute(
+            select(HubSubjectResult.hub_batch_id, func.count())
+            .where(HubSubjectResult.hub_batch_id.in_(ids))
+            .group_by(HubSubjectResult.hub_batch_id)
+        ).all()
+    )
+    return render_template(
+        "authority/hub.html",
+        hub_mode=current_app.config.get("HUB_MODE"),
+        centres=centres,
+        batches=batches,
+        sittings=sittings,
+        results=results,
+        late={b.id: is_late(b) for b in batches},
+    )
+
+
+@bp.route("/hub/batches/<int:batch_id>")
+def hub_batch(batch_id: int):
+    from ..models import HubBatch, HubSitting, HubSubjectResult
+    from ..transmission.hub import is_late
+
+    batch = db.session.get(HubBatch, batch_id) or abort(404)
+    sittings = db.session.scalars(
+        select(HubSitting)
+        .where(HubSitting.hub_batch_id == batch.id)
+        .order_by(HubSitting.session_ref, HubSitting.ticket)
+    ).all()
+    results: dict[int, list] = {}
+    for row in db.session.scalars(
+        select(HubSubjectResult)
+        .where(HubSubjectResult.hub_batch_id == batch.id)
+        .order_by(HubSubjectResult.id)
+    ):
+        results.setdefault(row.sitting_id, []).append(row)
+    return render_template(
+        "authority/hub_batch.html",
+        batch=batch,
+        sittings=sittings,
+        results=results,
+        late=is_late(batch),
+    )

@@ -8,8 +8,9 @@
 
 The server is ``examcentre serve`` (the embedded run: gunicorn, a worker per core, threads,
 the scheduler in one worker) on a free loopback port, in a process group of its own that is
-always ended: the SIGKILL goes to the whole group, master and workers, as a crash would. The data are prepared here, through the app factory and the test factories. Nothing
-is timed: the only waits are generous polls (for the server to come up, for the start-up job).
+always ended: the SIGKILL goes to the whole group, master and workers, as a crash would.
+The data are prepared here, through the app factory and the test factories. Nothing is
+timed: the only waits are generous polls (for the server to come up, for the start-up job).
 CSRF is switched off for the server, as for the test app: this is about durability, not
 about the page's token (``bench/exam_storm.py`` sends it).
 """

@@ -1,0 +1,275 @@
+"""The authority hub's side: registered centre keys, and ingesting signed batches.
+
+``ingest`` checks, in this order, and refuses with a stable code, storing nothing (not even
+an audit entry; the refusal is logged by the caller):
+
+1. the envelope (``malformed``, 422, with JSON paths);
+2. the centre the batch names is registered here (``unknown_centre``, 403);
+3. the envelope's key fingerprint is that centre's registered key (``unknown_key``, 403);
+4. the Ed25519 signature over the batch's canonical bytes (``bad_signature``, 403): a
+   batch changed after signing, by one byte, fails here;
+5. the batch itself (``malformed``, 422, every problem with its JSON path);
+6. the batch id: already held with the same content -> the original receipt, nothing
+   written (200); held with other content -> ``batch_id_conflict`` (409).
+
+Only then is the batch stored (201), with its sittings and subject results, and the
+receipt is returned. The signature is checked before the batch is read in depth, so an
+unsigned body never gets further than its envelope.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..audit.operations import Actor, record
+from ..extensions import db
+from ..models import HubBatch, HubCentre, HubSitting, HubSubjectResult
+from . import batch as fmt
+from . import policy, signing
+from .operations import calendar
+
+
+class Refused(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, problems: list[fmt.Problem] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.problems = problems or []
+
+    def errors(self) -> list[dict[str, str]]:
+        return [{"path": p.path, "message": p.message} for p in self.problems]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    batch: HubBatch
+    created: bool
+
+
+# --- Registered centres ------------------------------------------------------------------------
+
+
+class RegistrationError(ValueError):
+    pass
+
+
+def register_centre(actor: Actor, code: str, name: str, public_key_pem: str) -> HubCentre:
+    """Register (or re-key) a centre. A new key replaces the old one at once: batches signed
+    with the old key are refused from then on (they can be re-signed by the centre)."""
+    code = code.strip()
+    if not code or len(code) > 32:
+        raise RegistrationError("the centre code must be 1 to 32 characters")
+    try:
+        key = signing.load_public_key(public_key_pem)
+    except signing.KeyProblem as error:
+        raise RegistrationError(str(error)) from None
+    fingerprint = signing.fingerprint(key)
+    centre = db.session.scalar(select(HubCentre).where(HubCentre.code == code))
+    previous = centre.key_fingerprint if centre else None
+    if centre is None:
+        centre = HubCentre(code=code, name=name, registered_by=actor.label)
+        db.session.add(centre)
+    centre.name = name or centre.name
+    centre.public_key = signing.public_key_pem(key)
+    centre.key_fingerprint = fingerprint
+    centre.registered_by = actor.label
+    record(
+        actor,
+        "hub.centre_registered",
+        obj=centre,
+        details={"code": code, "fingerprint": fingerprint, "previous_fingerprint": previous},
+    )
+    return centre
+
+
+# --- Ingesting ---------------------------------------------------------------------------------
+
+
+def _receipt(stored: HubBatch, parsed: fmt.ParsedBatch, results: int) -> dict[str, Any]:
+    return {
+        "format": fmt.RECEIPT_FORMAT,
+        "batch_id": stored.batch_id,
+        "centre": stored.centre_code,
+        "content_sha256": stored.content_sha256,
+        "received_at": stored.received_at.isoformat().replace("+00:00", "Z"),
+        "sittings": len(parsed.sittings),
+        "results": results,
+    }
+
+
+def ingest(raw: bytes, via: str, now: datetime) -> IngestOutcome:
+    """Check and store one signed envelope (see the module docstring for the order)."""
+    try:
+        envelope = fmt.parse_envelope(raw)
+    except fmt.BatchError as error:
+        raise Refused(422, error.code, error.message, error.problems) from None
+    code = fmt.centre_code_of(envelope.document)
+    if code is None:
+        raise Refused(
+            422,
+            "malformed",
+            "The batch does not name its centre.",
+            [fmt.Problem("$.batch.centre.code", "is required")],
+        )
+    centre = db.session.scalar(select(HubCentre).where(HubCentre.code == code))
+    if centre is None:
+        raise Refused(
+            403,
+            "unknown_centre",
+            f"No centre {code!r} is registered at this hub.",
+            [fmt.Problem("$.batch.centre.code", "is not registered")],
+        )
+    if envelope.key_fingerprint != centre.key_fingerprint:
+        raise Refused(
+            403,
+            "unknown_key",
+            "The batch is signed with a key not registered for this centre.",
+            [fmt.Problem("$.signature.key", "is not the centre's registered key")],
+        )
+    key = signing.load_public_key(centre.public_key)
+    if not signing.verify(key, envelope.signature, envelope.signed_bytes):
+        raise Refused(
+            403,
+            "bad_signature",
+            "The signature does not match the batch: it was changed after signing,"
+            " or signed with another key.",
+            [fmt.Problem("$.signature.value", "does not verify")],
+        )
+    try:
+        parsed = fmt.parse_batch(envelope.document, "$.batch")
+    except fmt.BatchError as error:
+        raise Refused(422, error.code, error.message, error.problems) from None
+    digest = fmt.content_sha256(envelope.document)
+    existing = db.session.scalar(select(HubBatch).where(HubBatch.batch_id == parsed.batch_id))
+    if existing is not None:
+        if existing.content_sha256 == digest and existing.centre_code == code:
+            return IngestOutcome(existing, False)
+        raise Refused(
+            409,
+            "batch_id_conflict",
+            "A batch with this id and other content is already held.",
+            [fmt.Problem("$.batch.batch_id", "is already used")],
+        )
+
+    session_ref = parsed.scope.get("session_id") if parsed.scope.get("kind") == "session" else None
+    due = None
+    if parsed.last_session_end is not None:
+        due = policy.due_on(
+            parsed.last_session_end,
+            current_app.config["BABEL_DEFAULT_TIMEZONE"],
+            current_app.config["RESULTS_DUE_WORKING_DAYS"],
+            calendar(),
+        )
+    stored = HubBatch(
+        batch_id=parsed.batch_id,
+        hub_centre_id=centre.id,
+        centre_code=code,
+        scope=parsed.scope["kind"],
+        session_ref=session_ref,
+        content_sha256=digest,
+        document=envelope.signed_bytes.decode("utf-8"),
+        signature=base64.b64encode(envelope.signature).decode("ascii"),
+        key_fingerprint=envelope.key_fingerprint,
+        created_at=parsed.created_at,
+        last_session_end=parsed.last_session_end,
+        due_on=due,
+        received_at=now,
+        received_via=via,
+        receipt={},
+        current=True,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    # A newer batch of the same session supersedes the older ones for the dashboards, by
+    # when the centre built them (batches may arrive out of order: USB after a resend).
+    if session_ref is not None:
+        newer = db.session.scalar(
+            select(HubBatch.id)
+            .where(
+                HubBatch.centre_code == code,
+                HubBatch.session_ref == session_ref,
+                HubBatch.id != stored.id,
+                HubBatch.created_at > stored.created_at,
+            )
+            .limit(1)
+        )
+        stored.current = newer is None
+        db.session.execute(
+            update(HubBatch)
+            .where(
+                HubBatch.centre_code == code,
+                HubBatch.session_ref == session_ref,
+                HubBatch.id != stored.id,
+                HubBatch.created_at < stored.created_at,
+            )
+            .values(current=False)
+        )
+    results = 0
+    for row in parsed.sittings:
+        sitting = HubSitting(
+            hub_batch_id=stored.id,
+            centre_code=code,
+            session_ref=row.session_id,
+            item=row.item,
+            starts_at=row.starts_at,
+            ticket=row.ticket,
+            application_no=row.application_no,
+            id_number=row.id_number,
+            name=row.name,
+            attendance=row.attendance,
+        )
+        db.session.add(sitting)
+        db.session.flush()
+        for result in row.results:
+            results += 1
+            db.session.add(
+                HubSubjectResult(
+                    hub_batch_id=stored.id,
+                    sitting_id=sitting.id,
+                    centre_code=code,
+                    item=row.item,
+                    starts_at=row.starts_at,
+                    subject=result.subject,
+                    score=result.score,
+                    total=result.total,
+                    passed=result.passed,
+                    archive_sha256=result.archive_sha256,
+                    details=result.details,
+                )
+            )
+    stored.receipt = _receipt(stored, parsed, results)
+    record(
+        Actor("system", None, f"hub:{code}"),
+        "hub.batch_ingested",
+        obj=stored,
+        details={
+            "batch_id": stored.batch_id,
+            "centre": code,
+            "via": via,
+            "content_sha256": digest,
+            "sittings": len(parsed.sittings),
+            "results": results,
+        },
+    )
+    return IngestOutcome(stored, True)
+
+
+def is_late(stored: HubBatch) -> bool:
+    """Received after its due date (computed by the hub's own calendar)."""
+    if stored.due_on is None:
+        return False
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    from zoneinfo import ZoneInfo
+
+    return policy.is_overdue(
+        stored.due_on, stored.due_on, stored.received_at.astimezone(ZoneInfo(zone)).date()
+    )
