@@ -350,13 +350,8 @@ def move(session_id: int, ticket_id: int):
         try:
             assign_seat(actor_from(current_user), ticket, terminal, form.reason.data.strip())
             # A running paper pauses and continues at the new terminal with the same time.
-            exam_move(
-                attempt_of(ticket),
-                ticket,
-                terminal,
-                actor_from(current_user),
-                form.reason.data.strip(),
-            )
+            exam_move(attempt_of(ticket), ticket, terminal, actor_from(current_user),
+                      form.reason.data.strip())
         except SessionError as error:
             db.session.rollback()
             form.terminal_id.errors = [*form.terminal_id.errors, str(error.message)]

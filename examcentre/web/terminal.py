@@ -36,10 +36,8 @@ def _still_at_this_terminal():
     if terminal is None or current_user.active_terminal_id != terminal.id:
         logout_user()
         session.clear()
-        flash(
-            _("You have been moved to another terminal. Ask the invigilator where to sit."),
-            "warning",
-        )
+        flash(_("You have been moved to another terminal. Ask the invigilator where to sit."),
+              "warning")
         return redirect(url_for("auth.terminal_login"))
     return None
 
@@ -62,15 +60,13 @@ def home():
     except ApiError:
         exam_state = None
     db.session.commit()  # the attempt made on first use, or a lazy auto-submit
-    response = make_response(
-        render_template(
-            "terminal/home.html",
-            ticket=current_user,
-            api=api,
-            exam_state=exam_state,
-            heartbeat_seconds=current_app.config["EXAM_HEARTBEAT_SECONDS"],
-        )
-    )
+    response = make_response(render_template(
+        "terminal/home.html",
+        ticket=current_user,
+        api=api,
+        exam_state=exam_state,
+        heartbeat_seconds=current_app.config["EXAM_HEARTBEAT_SECONDS"],
+    ))
     # The embedded state is live: never show a stored copy (back button, cache).
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -113,8 +109,5 @@ def result_slip():
     if attempt.result is None or not current_user.session.show_result:
         abort(404)
     pdf = render_slip(slip_data(attempt), language=interface_language())
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="result-{current_user.number}.pdf"'},
-    )
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="result-{current_user.number}.pdf"'})

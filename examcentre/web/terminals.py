@@ -129,7 +129,9 @@ def _clear_terminal_cookie(response) -> None:
 @bp.route("/")
 def overview():
     terminals = db.session.scalars(
-        select(Terminal).where(Terminal.centre_id == current_user.centre_id).order_by(Terminal.code)
+        select(Terminal)
+        .where(Terminal.centre_id == current_user.centre_id)
+        .order_by(Terminal.code)
     ).all()
     return render_template(
         "terminals/overview.html",
