@@ -392,9 +392,13 @@ def sign_sheet(
             "sheet",
             _l("Score every task before signing: %(missing)s.", missing=", ".join(score.missing)),
         )
-    row.status = "signed"
-    row.signed_at = now
-    row.content_sha256 = hashlib.sha256(_canonical(_sheet_content(row, examiner))).hexdigest()
+    # Every signed field is set in one UPDATE: once the row is signed, the trigger refuses
+    # any further change (so nothing may be flushed in between).
+    with db.session.no_autoflush:
+        row.signed_at = now
+        digest = hashlib.sha256(_canonical(_sheet_content(row, examiner))).hexdigest()
+        row.content_sha256 = digest
+        row.status = "signed"
     record(
         actor,
         "examiner_sheet.sign",
