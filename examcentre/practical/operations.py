@@ -216,8 +216,9 @@ def exam_run(ticket: AdmissionTicket) -> SimulatorRun | None:
     )
 
 
-def _simulator_entries(run: SimulatorRun, sheet: Sheet) -> dict[str, Any]:
-    """The entries the run gave, mapped again from what the station signed (same engine)."""
+def _simulator_entries(run: SimulatorRun, sheet: Sheet) -> tuple[dict[str, Any], list[str]]:
+    """The entries and vetoes the run gave, mapped again from what the station signed (the
+    same engine that scored it on arrival)."""
     from . import simulator
     from .stations import sheets_and_catalogue
 
@@ -226,8 +227,9 @@ def _simulator_entries(run: SimulatorRun, sheet: Sheet) -> dict[str, Any]:
         run.body.encode("utf-8"), catalogue, run.received_at
     )
     if parsed is None or problems:
-        return {}
-    return dict(simulator.map_run(parsed, catalogue, sheet).entries)
+        return {}, []
+    mapped = simulator.map_run(parsed, catalogue, sheet)
+    return dict(mapped.entries), list(mapped.vetoes)
 
 
 def _rescore(row: ExaminerSheet, sheet: Sheet) -> SheetScore:
@@ -271,7 +273,7 @@ def start_sheet(actor: Actor, examiner: User, ticket: AdmissionTicket) -> Examin
     from .sheets import content_hash
 
     run = exam_run(ticket)
-    entries = _simulator_entries(run, sheet) if run is not None else {}
+    entries, vetoes = _simulator_entries(run, sheet) if run is not None else ({}, [])
     row = ExaminerSheet(
         centre_id=ticket.centre_id,
         ticket_id=ticket.id,
@@ -282,8 +284,8 @@ def start_sheet(actor: Actor, examiner: User, ticket: AdmissionTicket) -> Examin
         sheet_version=sheet.version,
         sheet_hash=content_hash(sheet),
         entries=entries,
-        vetoes=[],
-        veto_notes={},
+        vetoes=vetoes,
+        veto_notes={code: f"simulator run {run.run_id}" for code in vetoes} if run else {},
         simulator_run_id=run.id if run is not None else None,
     )
     _rescore(row, sheet)
@@ -779,6 +781,7 @@ __all__ = [
     "visible_sheets",
 ]
 
+sheet_of = _sheet_of  # the loaded sheet version a stored sheet row was scored on
 _ = EntryError  # re-exported for the edges: a bad entry raises it
 
 
