@@ -36,7 +36,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .eligibility import Reason, ReasonCode, Sitting, check_eligibility
+from .eligibility import EligibilitySettings, Reason, ReasonCode, Sitting, check_eligibility
 from .roster import RosterProblem, parse_roster
 from .states import SessionState, check_transition, is_editable
 from .tickets_pdf import AdmissionTicketData, mask_id_number
@@ -543,6 +543,7 @@ def enrol(
     phone: str | None = None,
     application_no: str | None = None,
     requires_theory_pass: bool = True,
+    retake_window_days: int = 365,
 ) -> AdmissionTicket:
     """Enrol one approved candidate: eligibility, a ticket number, a seat. Audited.
 
@@ -576,7 +577,11 @@ def enrol(
                 )
     else:
         verdict = check_eligibility(
-            resident, session.item, day, history_for(centre, session.item, session)(resident.number)
+            resident,
+            session.item,
+            day,
+            history_for(centre, session.item, session)(resident.number),
+            EligibilitySettings(retake_window_days=retake_window_days),
         )
     if not verdict.eligible:
         raise SessionError(

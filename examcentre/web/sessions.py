@@ -296,6 +296,7 @@ def enrol(session_id: int):
                 phone=form.phone.data or None,
                 application_no=form.application_no.data or None,
                 requires_theory_pass=current_app.config["PRACTICAL_REQUIRES_THEORY_PASS"],
+                retake_window_days=current_app.config["PRACTICAL_RETAKE_WINDOW_DAYS"],
             )
         except ops.SessionError as error:
             db.session.rollback()

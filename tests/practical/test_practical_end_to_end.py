@@ -14,7 +14,7 @@ from examcentre.practical.stations import set_simulator_counts_as_exam
 from examcentre.sessions import operations as sessions
 
 from ..conftest import Factory
-from ..factories import TEST_ACTOR
+from ..factories import TEST_ACTOR, valid_id_number
 from .practicaldata import ITEM, enrol, practical_session, theory_passed
 from .stationdata import encode, post, registered_station, run_payload
 
@@ -105,3 +105,48 @@ def test_simulator_post_to_examiners_to_combined_result_and_pdfs(app, client, ma
     text = pdf_text(roster.data)
     for expected in (ticket.number, ticket.candidate.name, "95", "合格", "BC-1"):
         assert expected in text, expected
+
+
+def test_the_results_batch_carries_the_practical_result_and_the_examiners(app, make):
+    import json
+    from datetime import UTC, datetime
+
+    from examcentre.audit.operations import Actor
+    from examcentre.practical import operations as practical
+    from examcentre.transmission import batch as fmt
+    from examcentre.transmission import operations as transmission
+
+    from .test_examiner_sheets import full_marks
+
+    session, (first, second) = practical_session(make)
+    ticket = enrol(session, requires_theory_pass=False)
+    absent = enrol(session, id_number=valid_id_number(sequence=55), name="考生乙",
+                   requires_theory_pass=False)  # fmt: skip
+    sessions.change_state(TEST_ACTOR, session, "released", on=session.starts_at.date())
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    settings = practical.Settings()
+    for user in (first, second):
+        actor = Actor("user", user.id, user.username, user.centre_id)
+        row = practical.start_sheet(actor, user, ticket)
+        for task, entry in full_marks().items():
+            practical.save_task(actor, user, row, task, entry)
+        practical.sign_sheet(actor, user, row, now, settings)
+    sessions.change_state(TEST_ACTOR, session, "in_progress", on=session.starts_at.date())
+    sessions.change_state(TEST_ACTOR, session, "closed", on=session.starts_at.date())
+    db.session.commit()
+    outbox, _created = transmission.build_session_batch(TEST_ACTOR, session, now)
+    db.session.commit()
+    document = json.loads(outbox.document)
+    fmt.parse_batch(document)  # the receiver's parser accepts it
+    (section,) = document["sessions"]
+    assert {e["username"] for e in section["examiners"] if e["role"] == "examiner"} == {
+        first.username, second.username,
+    }  # fmt: skip
+    by_ticket = {c["ticket"]: c for c in section["candidates"]}
+    (result,) = by_ticket[ticket.number]["results"]
+    stored = practical.newest_result(ticket)
+    assert result["subject"] == "practical" and result["score"] == 100 and result["passed"]
+    assert result["sheet_sha256"] == stored.content_sha256
+    assert result["details"]["mode"] == "real" and result["details"]["sitting"] == 1
+    assert by_ticket[absent.number]["attendance"] == "absent"
+    assert by_ticket[absent.number]["results"] == []
