@@ -18,7 +18,7 @@ REQUIRED = _l("This field is required.")
 class SessionForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
-        choices=[("theory", _l("Theory exam")), ("practical", _l("Practical exam"))],
+        choices=choices([("theory", _l("Theory exam")), ("practical", _l("Practical exam"))]),
         default="theory",
     )
     item = SelectField(_l("Item"), choices=choices(ITEM_CHOICES))

@@ -124,8 +124,8 @@ def _fill_choices(form: SessionForm) -> None:
         .order_by(User.display_name)
     ).all()
     form.examiners.choices = choices((u.id, f"{u.display_name} ({u.username})") for u in examiners)
-    form.lead.choices = [(0, "—"), *((u.id, u.display_name) for u in examiners)]
-    form.equipment.choices = [("", "—"), *_equipment_choices()]
+    form.lead.choices = choices([(0, "—"), *((u.id, u.display_name) for u in examiners)])
+    form.equipment.choices = choices([("", "—"), *_equipment_choices()])
 
 
 def _equipment_choices() -> list[tuple[str, str]]:
