@@ -788,7 +788,9 @@ _ = EntryError  # re-exported for the edges: a bad entry raises it
 # --- Printable documents ------------------------------------------------------------------------
 
 
-def _sheet_data(row: ExaminerSheet, sheet: Sheet):
+def _sheet_data(row: ExaminerSheet, sheet: Sheet, timezone: str):
+    from zoneinfo import ZoneInfo
+
     from .pdf import ExaminerSheetData
 
     scored = {t["task"]: t for t in (row.score or {}).get("tasks", [])}
@@ -809,7 +811,11 @@ def _sheet_data(row: ExaminerSheet, sheet: Sheet):
         version=row.version,
         status=row.status,
         total=str((row.score or {}).get("score", "—")),
-        signed_at=row.signed_at.isoformat(timespec="minutes") if row.signed_at else None,
+        signed_at=(
+            f"{row.signed_at.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+            if row.signed_at
+            else None
+        ),
         sha256=row.content_sha256,
         tasks=tasks,
         vetoes=vetoes,
@@ -868,7 +874,7 @@ def score_sheet_data(ticket: AdmissionTicket, centre_name: str, timezone: str):
         candidate=ticket.candidate.name,
         ticket=ticket.number,
         masked_id=mask_id_number(ticket.candidate.id_number),
-        sheets=[_sheet_data(r, sheet) for r in rows],
+        sheets=[_sheet_data(r, sheet, timezone) for r in rows],
         result=None
         if result is None
         else {
