@@ -505,7 +505,11 @@ def history_for(
             elif ticket.id in passed_by_ticket:
                 outcome = "passed" if passed_by_ticket[ticket.id] else "failed"
                 result.append(Sitting(day, item, subject, outcome))
-            elif session.state != SessionState.CLOSED:
+            elif session.state != SessionState.CLOSED or (
+                subject == "practical" and ticket.attendance == "checked_in"
+            ):
+                # A practical sat but not yet reconciled (the lead examiner decides) is
+                # pending even after the session closed.
                 result.append(Sitting(day, item, subject, "pending"))
         return result
 

@@ -404,7 +404,10 @@ def _import_roster(session: ExamSession, filename: str, data: bytes, *, dry_run:
         return None, (page, 422)
     except ops.SessionError as error:
         db.session.rollback()
-        flash(error.message, "danger")
+        # A refusal found only when enrolling (e.g. theory not passed, an examiner's
+        # conflict) names its reasons too.
+        reasons = ops.eligibility_messages(error.details, _english())
+        flash(" ".join([str(error.message), *reasons]), "danger")
         return None, redirect(url_for("sessions.detail", session_id=session.id))
     return result, None
 

@@ -45,10 +45,12 @@ def sitting(centre, users, starts_at, *, outcome: str, id_number: str = ID):
             entries["part_identification"] = {"grades": {c: "wrong" for c in (
                 "hook", "buffer", "wheel", "rail_sweeper", "rope_clips")}}
             entries["emergency_scenario"] = {"grades": {"power_loss": "wrong"}}
-        for user in users:
+        for n, user in enumerate(users):
             actor = Actor("user", user.id, user.username, user.centre_id)
             row = practical.start_sheet(actor, user, ticket)
             for task, entry in entries.items():
+                if outcome == "disagreed" and n == 1 and task == "part_identification":
+                    entry = {"grades": {c: "wrong" for c in entry["grades"]}}  # 30 apart
                 practical.save_task(actor, user, row, task, entry)
             practical.sign_sheet(actor, user, row, starts_at, SETTINGS)
     sessions.change_state(TEST_ACTOR, session, "in_progress", on=starts_at.date())
@@ -94,6 +96,13 @@ def test_a_second_retake_is_refused(centre_and_examiners):
     retake = sitting(centre, users, DAY + timedelta(days=2), outcome="failed")
     assert practical.newest_result(retake).sitting == 2
     assert try_enrol(centre, users, DAY + timedelta(days=4)) == ["retakes_used_up"]
+
+
+def test_a_practical_awaiting_the_lead_is_pending_even_after_closing(centre_and_examiners):
+    centre, users = centre_and_examiners
+    ticket = sitting(centre, users, DAY, outcome="disagreed")
+    assert practical.newest_result(ticket) is None
+    assert try_enrol(centre, users, DAY + timedelta(days=3)) == ["pending_result"]
 
 
 def test_absence_fails_with_no_retake(centre_and_examiners):
