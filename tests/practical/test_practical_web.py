@@ -50,6 +50,13 @@ def test_the_session_form_schedules_a_practical_and_names_refusals(client, login
     assert sessions.lead_of(session).id == users[0].id
     detail = client.get(f"/centre/sessions/{session.id}", headers=EN).get_data(as_text=True)
     assert "Practical exam" in detail and "王五 (lead)" in detail
+    edit = client.get(f"/centre/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
+    assert 'name="kind" value="practical"' in edit and "practical-fields" in edit
+    saved = client.post(f"/centre/sessions/{session.id}/edit",
+                        data=form(users, room="场地2", lead=str(users[1].id)))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert session.room == "场地2" and sessions.lead_of(session).id == users[1].id
 
 
 def test_live_entry_view_veto_note_and_lead_reconciliation(app, make):
