@@ -8,6 +8,7 @@ from examcentre.models import Centre, ExaminerConflict, ExamSession, PracticalRe
 from examcentre.sessions import operations as sessions
 
 from ..conftest import Factory
+from ..factories import TEST_ACTOR
 from .practicaldata import ITEM, enrol, examiners, practical_session, records
 from .test_examiner_sheets import full_marks
 
@@ -154,3 +155,55 @@ def test_sheets_are_private_and_conflicts_are_declared_from_both_sides(app, make
     login_as("centre_admin", test_client=other_admin_client)
     assert other_admin_client.get(f"/centre/candidates/{ticket.candidate_id}").status_code == 404
 
+
+
+def best_form(task) -> dict:
+    """The live entry form with full marks for any task of any sheet."""
+    from examcentre.practical.sheets import ChecklistTask, CounterTask, DrawTask, ZonesTask
+
+    if isinstance(task, CounterTask):
+        data = {f"count-{c.code}": "0" for c in task.counters}
+        if task.time_limit is not None:
+            data["time_seconds"] = "1"
+        return data
+    if isinstance(task, ZonesTask):
+        return {"zone": task.zones[0].code}
+    if isinstance(task, ChecklistTask):
+        return {f"item-{i.code}": "yes" for i in task.items}
+    assert isinstance(task, DrawTask)
+    best = max(task.grades, key=lambda g: g.points).code
+    return {f"grade-{p.code}": best for p in task.pool[: task.count]}
+
+
+def test_the_signaller_sheet_is_scored_on_the_same_pages(app, make):
+    from datetime import timedelta
+
+    from examcentre.practical.operations import sheet_for_item
+
+    from .practicaldata import DAY, plan
+
+    centre = make.centre()
+    records(centre)
+    users = examiners(make, centre, names=("周九", "吴十"))
+    q1 = plan(users)
+    q1 = sessions.SessionPlan(**{**q1.__dict__, "item": "Q1", "ends_at": DAY + timedelta(hours=2)})
+    session = sessions.create_session(TEST_ACTOR, centre, q1)
+    db.session.commit()
+    ticket = enrol(session, requires_theory_pass=False)
+    session.state = "released"
+    db.session.commit()
+    sheet = sheet_for_item("Q1")
+    for user in users:
+        client = sign_in(app, user)
+        sheet_id = int(client.post(f"/examiner/tickets/{ticket.id}/start")
+                       .headers["Location"].split("/")[-1])  # fmt: skip
+        for task in sheet.tasks:
+            page = client.get(f"/examiner/sheets/{sheet_id}/tasks/{task.code}")
+            assert page.status_code == 200
+            saved = client.post(f"/examiner/sheets/{sheet_id}/tasks/{task.code}",
+                                data=best_form(task))  # fmt: skip
+            assert saved.status_code == 302, saved.get_data(as_text=True)
+        assert client.post(f"/examiner/sheets/{sheet_id}/sign",
+                           data={"confirm": "yes"}).status_code == 302  # fmt: skip
+    result = db.session.query(PracticalResult).one()
+    assert result.sheet == sheet.sheet and result.score_text == str(int(sheet.total))
