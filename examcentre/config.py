@@ -87,6 +87,17 @@ class DefaultConfig:
     # (question_bank/practical/README.md). None: question_bank/practical beside the code.
     # Read once per process: restart after changing a sheet or the catalogue.
     PRACTICAL_DIR: str | None = None
+    # A candidate may be enrolled in a practical session only after passing the theory exam
+    # of the item (the newest result version counts). INFERENCE, domain.md §4: a setting.
+    PRACTICAL_REQUIRES_THEORY_PASS = True
+    # Two examiners whose totals differ by more than this many points go to the session's
+    # lead examiner, who decides with a reason; otherwise the result is PRACTICAL_RECONCILE_
+    # POLICY of the two: "mean" (exact, 70 and 71 give 70.5) or "lower". INFERENCE.
+    PRACTICAL_RECONCILE_THRESHOLD = 10
+    PRACTICAL_RECONCILE_POLICY = "mean"
+    # A retake of a failed subject must be within this many days of the first failed
+    # sitting (domain.md §4 "commonly 1 year"; INFERENCE, configurable).
+    PRACTICAL_RETAKE_WINDOW_DAYS = 365
 
     # --- Working days ------------------------------------------------------------------------
     # Deadlines counted in working days (appeal answers, reporting to the authority) skip

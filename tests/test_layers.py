@@ -35,6 +35,8 @@ PURE_MODULES = [
     "practical/scoring.py",
     "practical/simulator.py",
     "practical/results.py",
+    "practical/gate.py",
+    "practical/pdf.py",
     "transmission/batch.py",
     "transmission/signing.py",
     "transmission/policy.py",

@@ -10,6 +10,7 @@ ROLES = ["anonymous", "candidate", "examiner", "invigilator", "centre_admin", "a
 AREAS = {
     "/terminal/": "candidate",
     "/examiner/": "examiner",
+    "/examiner/conflicts": "examiner",
     "/invigilator/": "invigilator",
     "/centre/": "centre_admin",
     "/centre/users": "centre_admin",
@@ -34,6 +35,8 @@ AREAS = {
     "/centre/stations/": "centre_admin",
     "/centre/stations/new": "centre_admin",
     "/centre/results/": "centre_admin",
+    "/centre/candidates/": "centre_admin",
+    "/centre/candidates/?q=test": "centre_admin",
     "/authority/": "authority",
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",

@@ -21,8 +21,15 @@ from .exam import (
     KeyCorrection,
 )
 from .paper import Blueprint, BlueprintStatus, Paper, PaperQuestion
-from .practical import PracticalSetting, SimulatorRun, Station
-from .session import ExamSession, session_invigilators, session_terminals
+from .practical import (
+    ExaminerConflict,
+    ExaminerSheet,
+    PracticalResult,
+    PracticalSetting,
+    SimulatorRun,
+    Station,
+)
+from .session import ExamSession, session_examiners, session_invigilators, session_terminals
 from .transmission import HubBatch, HubCentre, HubSitting, HubSubjectResult, OutboxBatch
 from .types import UTCDateTime, utcnow
 from .user import CENTRE_STAFF_ROLES, STAFF_ROLES, Role, User
@@ -49,6 +56,8 @@ __all__ = [
     "CentreRecordVersion",
     "ComplianceCheck",
     "ExamSession",
+    "ExaminerConflict",
+    "ExaminerSheet",
     "HubBatch",
     "HubCentre",
     "HubSitting",
@@ -57,6 +66,7 @@ __all__ = [
     "OutboxBatch",
     "Paper",
     "PaperQuestion",
+    "PracticalResult",
     "PracticalSetting",
     "Question",
     "QuestionStatus",
@@ -68,6 +78,7 @@ __all__ = [
     "Terminal",
     "UTCDateTime",
     "User",
+    "session_examiners",
     "session_invigilators",
     "session_terminals",
     "utcnow",

@@ -8,6 +8,8 @@ whether a simulator run counts as the exam (``examcentre.practical.stations``).
 - ``simulator_runs``: every accepted run, as the station signed it (``body``, ``signature``,
   ``signed_at``), with the score the engine gave it and its mode, both fixed when it arrived.
 - ``practical_settings``: per centre and item; no row means simulator runs are practice.
+- ``examiner_conflicts``, ``examiner_sheets``, ``practical_results``: the practical exam
+  scored by two examiners (``examcentre.practical.operations``).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .candidate import AdmissionTicket
+from .candidate import AdmissionTicket, Candidate
 from .types import UTCDateTime, utcnow
+from .user import User
 
 
 class Station(db.Model):
@@ -128,3 +131,122 @@ class PracticalSetting(db.Model):
     simulator_counts_as_exam: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class ExaminerConflict(db.Model):
+    """A conflict of interest an examiner has with a candidate (回避): the examiner may not
+    examine them. Declared by the examiner or a centre administrator; kept for the record."""
+
+    __tablename__ = "examiner_conflicts"
+    __table_args__ = (
+        UniqueConstraint("examiner_id", "candidate_id"),
+        CheckConstraint("kind IN ('own_trainee', 'relative', 'same_employer')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    # "own_trainee", "relative" or "same_employer".
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    declared_by: Mapped[str] = mapped_column(String(100))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    examiner: Mapped[User] = relationship()
+    candidate: Mapped[Candidate] = relationship()
+
+
+class ExaminerSheet(db.Model):
+    """One examiner's score sheet for one candidate (ticket), one version.
+
+    A draft is edited in place; a signed sheet never changes (database triggers refuse an
+    UPDATE or DELETE of a signed row, like ``audit_entries``). An amendment is a new version
+    with a reason. ``entries``/``vetoes`` are what the examiner entered (the shapes of
+    ``practical.scoring``); ``score`` is ``SheetScore.document()`` of them.
+    """
+
+    __tablename__ = "examiner_sheets"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "examiner_id", "version"),
+        CheckConstraint("status IN ('draft', 'signed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("admission_tickets.id"), index=True)
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    sheet: Mapped[str] = mapped_column(String(40))
+    sheet_version: Mapped[int] = mapped_column(Integer)
+    sheet_hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[dict] = mapped_column(JSON, default=dict)
+    vetoes: Mapped[list] = mapped_column(JSON, default=list)
+    # veto code -> the examiner's note (a veto needs one).
+    veto_notes: Mapped[dict] = mapped_column(JSON, default=dict)
+    score: Mapped[dict | None] = mapped_column(JSON)
+    total: Mapped[float | None] = mapped_column(Float)
+    # The simulator run whose entries the sheet started from (a simulator exam), if any.
+    simulator_run_id: Mapped[int | None] = mapped_column(ForeignKey("simulator_runs.id"))
+    # An amendment: the reason, and the version it replaces.
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the canonical signed content (entries, vetoes, notes, score, who, when).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    examiner: Mapped[User] = relationship()
+    ticket: Mapped[AdmissionTicket] = relationship()
+
+    @property
+    def signed(self) -> bool:
+        return self.status == "signed"
+
+
+class PracticalResult(db.Model):
+    """A candidate's practical result for one sitting, one version; never changed (triggers
+    refuse UPDATE and DELETE). A later version (an amended sheet) supersedes it.
+
+    ``mode``: "real" (on the crane) or "simulator" (sheets started from a simulator run that
+    counted as the exam). ``sheets``: the signed sheets it rests on (id, version, examiner,
+    content SHA-256). ``content_sha256``: SHA-256 of the canonical JSON of the result.
+    """
+
+    __tablename__ = "practical_results"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "version"),
+        CheckConstraint("mode IN ('real', 'simulator')", name="mode"),
+        CheckConstraint("status IN ('agreed', 'lead_decided')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("admission_tickets.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(10))
+    sitting: Mapped[int] = mapped_column(Integer)
+    sat_on: Mapped[date]
+    score: Mapped[float] = mapped_column(Float)
+    # Exact decimal text of the score (the mean of 70 and 71 is "70.5").
+    score_text: Mapped[str] = mapped_column(String(20))
+    pass_mark: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool]
+    vetoes: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    policy: Mapped[str] = mapped_column(String(10))
+    threshold: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    lead: Mapped[str | None] = mapped_column(String(100))
+    examiners: Mapped[list] = mapped_column(JSON)
+    sheets: Mapped[list] = mapped_column(JSON)
+    sheet: Mapped[str] = mapped_column(String(40))
+    sheet_version: Mapped[int] = mapped_column(Integer)
+    sheet_hash: Mapped[str] = mapped_column(String(64))
+    simulator_run_id: Mapped[int | None] = mapped_column(ForeignKey("simulator_runs.id"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    ticket: Mapped[AdmissionTicket] = relationship()

@@ -1,10 +1,16 @@
-"""Exam sessions (考试场次): when and where a theory exam sits, who invigilates, which terminals."""
+"""Exam sessions (考试场次): when and where an exam sits, who invigilates, which terminals.
+
+A session is a theory sitting (``kind="theory"``, at terminals) or a practical one
+(``kind="practical"``: a crane from the compliance registry's equipment, and the examiners
+in ``session_examiners``, one of them the lead who reconciles two sheets that disagree).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,16 +33,30 @@ session_invigilators = Table(
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
 )
 
+# The practical exam's examiners (考评人员); ``lead`` marks the one who reconciles.
+session_examiners = Table(
+    "session_examiners",
+    db.metadata,
+    Column("session_id", Integer, ForeignKey("exam_sessions.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("lead", Boolean, nullable=False, default=False, server_default=sa_false()),
+)
+
 
 class ExamSession(db.Model):
     """A theory-exam sitting for one item. States: see ``examcentre.sessions.states``."""
 
     __tablename__ = "exam_sessions"
+    __table_args__ = (CheckConstraint("kind IN ('theory', 'practical')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     # Item code, e.g. "Q1" or "Q2(限桥式起重机)".
     item: Mapped[str] = mapped_column(String(40))
+    # "theory" (a paper at terminals) or "practical" (score sheets, examiners, a crane).
+    kind: Mapped[str] = mapped_column(String(20), default="theory", server_default="theory")
+    # Practical: the registry's equipment id (centre records, ``equipment[].id``).
+    equipment: Mapped[str | None] = mapped_column(String(40))
     # The paper blueprint version the papers are drawn from (set before release).
     blueprint_version_id: Mapped[int | None] = mapped_column(ForeignKey("blueprints.id"))
     room: Mapped[str] = mapped_column(String(100))
@@ -60,3 +80,10 @@ class ExamSession(db.Model):
     invigilators: Mapped[list[User]] = relationship(
         secondary=session_invigilators, order_by="User.display_name"
     )
+    examiners: Mapped[list[User]] = relationship(
+        secondary=session_examiners, order_by="User.display_name", viewonly=True
+    )
+
+    @property
+    def is_practical(self) -> bool:
+        return self.kind == "practical"

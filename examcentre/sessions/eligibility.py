@@ -86,6 +86,9 @@ class ReasonCode(StrEnum):
     RETAKE_WINDOW_PASSED = "retake_window_passed"
     ABSENT_NO_RETAKE = "absent_no_retake"
     PENDING_RESULT = "pending_result"
+    # Practical sessions (sessions.operations.enrol): theory first, and 回避 of examiners.
+    THEORY_NOT_PASSED = "theory_not_passed"
+    EXAMINER_CONFLICT = "examiner_conflict"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,11 @@ REQUIRED = _l("This field is required.")
 
 
 class SessionForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices([("theory", _l("Theory exam")), ("practical", _l("Practical exam"))]),
+        default="theory",
+    )
     item = SelectField(_l("Item"), choices=choices(ITEM_CHOICES))
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date."))])
     starts_at = TimeField(_l("Start time"), validators=[DataRequired(message=_l("Enter a time."))])
@@ -30,6 +35,12 @@ class SessionForm(FlaskForm):
     )
     terminals = MultiCheckboxField(_l("Terminals"), coerce=int, choices=[])
     invigilators = MultiCheckboxField(_l("Invigilators"), coerce=int, choices=[])
+    # Practical sessions only.
+    equipment = SelectField(
+        _l("Crane (from the centre's equipment records)"), choices=[], validate_choice=False
+    )
+    examiners = MultiCheckboxField(_l("Examiners"), coerce=int, choices=[])
+    lead = SelectField(_l("Lead examiner"), coerce=int, choices=[], validate_choice=False)
 
 
 class EnrolForm(FlaskForm):

@@ -36,7 +36,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .eligibility import Reason, Sitting, check_eligibility
+from .eligibility import EligibilitySettings, Reason, ReasonCode, Sitting, check_eligibility
 from .roster import RosterProblem, parse_roster
 from .states import SessionState, check_transition, is_editable
 from .tickets_pdf import AdmissionTicketData, mask_id_number
@@ -62,6 +62,11 @@ class SessionPlan:
     terminals: Sequence[Terminal]
     invigilators: Sequence[User]
     blueprint_version_id: int | None = None
+    # A practical session: the registry's crane, the examiners and the lead among them.
+    kind: str = "theory"
+    equipment: str | None = None
+    examiners: Sequence[User] = ()
+    lead: User | None = None
 
 
 def exam_day(session: ExamSession, timezone: str) -> date:
@@ -74,6 +79,11 @@ def _check_plan(centre: Centre, plan: SessionPlan) -> None:
         raise SessionError("ends_at", _l("The session must end after it starts."))
     if plan.capacity < 1:
         raise SessionError("capacity", _l("Capacity must be at least 1."))
+    if plan.kind not in ("theory", "practical"):
+        raise SessionError("kind", _l("A session is a theory or a practical exam."))
+    if plan.kind == "practical":
+        _check_practical_plan(centre, plan)
+        return
     if any(t.centre_id != centre.id for t in plan.terminals):
         raise SessionError("terminals", _l("A terminal of another centre was chosen."))
     if len(plan.terminals) < plan.capacity:
@@ -92,10 +102,128 @@ def _check_plan(centre: Centre, plan: SessionPlan) -> None:
         raise SessionError("invigilators", _l("Choose at least one invigilator."))
 
 
-def create_session(actor: Actor, centre: Centre, plan: SessionPlan) -> ExamSession:
+def _check_practical_plan(centre: Centre, plan: SessionPlan) -> None:
+    """A practical session: no terminals needed; this centre's examiners, a lead among them,
+    invigilators optional."""
+    if any(t.centre_id != centre.id for t in plan.terminals):
+        raise SessionError("terminals", _l("A terminal of another centre was chosen."))
+    for user in plan.invigilators:
+        if user.centre_id != centre.id or user.role != Role.INVIGILATOR:
+            raise SessionError("invigilators", _l("Only this centre's invigilators can be chosen."))
+    for user in plan.examiners:
+        if user.centre_id != centre.id or user.role != Role.EXAMINER:
+            raise SessionError("examiners", _l("Only this centre's examiners can be chosen."))
+    if plan.lead is None or plan.lead not in plan.examiners:
+        raise SessionError("lead", _l("Choose the lead examiner among the session's examiners."))
+
+
+def practical_gate(
+    centre: Centre,
+    *,
+    item: str,
+    day: date,
+    equipment: str | None,
+    examiners: Sequence[User],
+    candidates: Sequence[Candidate],
+) -> None:
+    """Refuse a practical session whose crane, examiners or candidates do not allow it
+    (``practical.gate``, with the regulation's clauses), naming every reason."""
+    from ..compliance.operations import centre_record
+    from ..models import ExaminerConflict
+    from ..practical.gate import Conflict, session_refusals
+
+    try:
+        record_ = centre_record(centre)
+    except ExchangeError:
+        raise SessionError(
+            "equipment",
+            _l(
+                "The centre's records are incomplete, so the crane and the examiners cannot be"
+                " checked. Complete them under Centre records."
+            ),
+        ) from None
+    conflicts = []
+    if examiners and candidates:
+        rows = db.session.scalars(
+            select(ExaminerConflict).where(
+                ExaminerConflict.examiner_id.in_([u.id for u in examiners]),
+                ExaminerConflict.candidate_id.in_([c.id for c in candidates]),
+            )
+        )
+        conflicts = [
+            Conflict(row.examiner.display_name, row.candidate.name, row.kind) for row in rows
+        ]
+    refusals = session_refusals(
+        record_,
+        item=item,
+        on=day,
+        equipment_id=equipment,
+        examiners=[u.display_name for u in examiners],
+        conflicts=conflicts,
+    )
+    if refusals:
+        raise SessionError(
+            refusals[0].field,
+            _l("The practical session cannot be held as planned."),
+            details=refusals,
+        )
+
+
+def lead_of(session: ExamSession) -> User | None:
+    from ..models import session_examiners
+
+    user_id = db.session.scalar(
+        select(session_examiners.c.user_id).where(
+            session_examiners.c.session_id == session.id, session_examiners.c.lead.is_(True)
+        )
+    )
+    return db.session.get(User, user_id) if user_id else None
+
+
+def _set_examiners(session: ExamSession, examiners: Sequence[User], lead: User | None) -> None:
+    from ..models import session_examiners
+
+    db.session.execute(
+        session_examiners.delete().where(session_examiners.c.session_id == session.id)
+    )
+    if examiners:
+        db.session.execute(
+            session_examiners.insert(),
+            [
+                {
+                    "session_id": session.id,
+                    "user_id": u.id,
+                    "lead": lead is not None and u.id == lead.id,
+                }
+                for u in examiners
+            ],
+        )
+    db.session.expire(session, ["examiners"])
+
+
+def _gate_plan(centre: Centre, plan: SessionPlan, timezone: str, candidates=()) -> None:
+    if plan.kind != "practical":
+        return
+    day = plan.starts_at.astimezone(ZoneInfo(timezone)).date()
+    practical_gate(
+        centre,
+        item=plan.item,
+        day=day,
+        equipment=plan.equipment,
+        examiners=plan.examiners,
+        candidates=candidates,
+    )
+
+
+def create_session(
+    actor: Actor, centre: Centre, plan: SessionPlan, timezone: str = "Asia/Shanghai"
+) -> ExamSession:
     _check_plan(centre, plan)
+    _gate_plan(centre, plan, timezone)
     session = ExamSession(
         centre_id=centre.id,
+        kind=plan.kind,
+        equipment=plan.equipment if plan.kind == "practical" else None,
         item=plan.item,
         room=plan.room,
         starts_at=plan.starts_at,
@@ -106,16 +234,24 @@ def create_session(actor: Actor, centre: Centre, plan: SessionPlan) -> ExamSessi
         invigilators=list(plan.invigilators),
     )
     db.session.add(session)
+    db.session.flush()
+    if plan.kind == "practical":
+        _set_examiners(session, plan.examiners, plan.lead)
     record(actor, "session.create", obj=session, details=_plan_details(plan))
     return session
 
 
-def update_session(actor: Actor, session: ExamSession, plan: SessionPlan) -> None:
+def update_session(
+    actor: Actor, session: ExamSession, plan: SessionPlan, timezone: str = "Asia/Shanghai"
+) -> None:
     """Change a scheduled session; a released one is frozen (only its state changes)."""
     if not is_editable(session.state):
         raise SessionError("state", _l("A session can be changed only while it is scheduled."))
+    if plan.kind != session.kind:
+        raise SessionError("kind", _l("A session's kind (theory or practical) cannot change."))
     centre = db.session.get(Centre, session.centre_id)
     _check_plan(centre, plan)
+    _gate_plan(centre, plan, timezone, [t.candidate for t in tickets_of(session)])
     if enrolled_count(session) > plan.capacity:
         raise SessionError("capacity", _l("More candidates are enrolled than this capacity."))
     if plan.item != session.item and enrolled_count(session):
@@ -139,11 +275,25 @@ def update_session(actor: Actor, session: ExamSession, plan: SessionPlan) -> Non
     session.blueprint_version_id = plan.blueprint_version_id
     session.terminals = list(plan.terminals)
     session.invigilators = list(plan.invigilators)
+    if plan.kind == "practical":
+        session.equipment = plan.equipment
+        _set_examiners(session, plan.examiners, plan.lead)
     record(actor, "session.update", obj=session, details=_plan_details(plan))
 
 
 def _plan_details(plan: SessionPlan) -> dict:
+    practical = (
+        {
+            "kind": "practical",
+            "equipment": plan.equipment,
+            "examiners": [u.username for u in plan.examiners],
+            "lead": plan.lead.username if plan.lead else None,
+        }
+        if plan.kind == "practical"
+        else {}
+    )
     return {
+        **practical,
         "item": plan.item,
         "room": plan.room,
         "starts_at": plan.starts_at.isoformat(),
@@ -227,7 +377,28 @@ def change_state(
         tickets = tickets_of(session)
         if not tickets:
             raise SessionError("state", _l("Enrol candidates before releasing the session."))
-        details["papers"] = _pregenerate_papers(actor, centre, session, tickets)
+        if session.is_practical:
+            # The crane, the examiners' filings and their conflicts, on the exam day.
+            try:
+                practical_gate(
+                    centre,
+                    item=session.item,
+                    day=max(on, session.starts_at.date()),
+                    equipment=session.equipment,
+                    examiners=session.examiners,
+                    candidates=[t.candidate for t in tickets],
+                )
+            except SessionError as error:
+                raise SessionError(
+                    "state",
+                    error.message,
+                    details=[
+                        {"rule": r.code, "message": r.message_zh, "message_en": r.message_en}
+                        for r in error.details
+                    ],
+                ) from None
+        else:
+            details["papers"] = _pregenerate_papers(actor, centre, session, tickets)
         session.released_at = now
     elif target == SessionState.IN_PROGRESS:
         session.started_at = now
@@ -238,9 +409,10 @@ def change_state(
             _set_attendance(ticket, "absent", actor, now)
             ticket.active_terminal_id = None
         details["marked_absent"] = [t.number for t in absent]
-        from ..exams.operations import submit_open_attempts
+        if not session.is_practical:
+            from ..exams.operations import submit_open_attempts
 
-        details["papers_submitted"] = submit_open_attempts(session, actor, now)
+            details["papers_submitted"] = submit_open_attempts(session, actor, now)
     elif target == SessionState.CANCELLED:
         session.cancelled_reason = reason
     session.state = target
@@ -278,14 +450,20 @@ def _pregenerate_papers(
 # --- Enrolment -------------------------------------------------------------------------------
 
 
-def history_for(centre: Centre, item: str, excluding: ExamSession | None) -> Callable[[str], list]:
+def history_for(
+    centre: Centre,
+    item: str,
+    excluding: ExamSession | None,
+    subjects: Sequence[str] = ("theory",),
+) -> Callable[[str], list]:
     """A candidate's earlier sittings of ``item`` at this centre, for the eligibility rules.
 
     Absent sittings count as absences; a graded theory paper counts as passed or failed
-    (its newest result version); any other sitting of a session not yet closed is pending,
-    and a closed one with no result (the practical part is recorded elsewhere) is left out.
+    (its newest result version), a practical sitting by its newest practical result; any
+    other sitting of a session not yet closed is pending, and a closed one with no result is
+    left out. Only sittings of ``subjects`` (theory sessions, practical sessions) are listed.
     """
-    from ..models import Attempt, AttemptResult
+    from ..models import Attempt, AttemptResult, PracticalResult
 
     def sittings(id_number: str) -> list[Sitting]:
         rows = db.session.execute(
@@ -297,6 +475,7 @@ def history_for(centre: Centre, item: str, excluding: ExamSession | None) -> Cal
                 Candidate.id_number == id_number,
                 ExamSession.item == item,
                 ExamSession.state != SessionState.CANCELLED,
+                ExamSession.kind.in_(list(subjects)),
             )
         ).all()
         ticket_ids = [ticket.id for ticket, _session in rows]
@@ -309,18 +488,29 @@ def history_for(centre: Centre, item: str, excluding: ExamSession | None) -> Cal
                 .order_by(AttemptResult.version)
             ):
                 passed_by_ticket[ticket_id] = passed  # the newest version wins
+            for ticket_id, _version, passed in db.session.execute(
+                select(PracticalResult.ticket_id, PracticalResult.version, PracticalResult.passed)
+                .where(PracticalResult.ticket_id.in_(ticket_ids))
+                .order_by(PracticalResult.version)
+            ):
+                passed_by_ticket[ticket_id] = passed
         result = []
         for ticket, session in rows:
             if excluding is not None and session.id == excluding.id:
                 continue
             day = session.starts_at.date()
+            subject = "practical" if session.kind == "practical" else "theory"
             if ticket.attendance == "absent":
-                result.append(Sitting(day, item, "theory", "absent"))
+                result.append(Sitting(day, item, subject, "absent"))
             elif ticket.id in passed_by_ticket:
                 outcome = "passed" if passed_by_ticket[ticket.id] else "failed"
-                result.append(Sitting(day, item, "theory", outcome))
-            elif session.state != SessionState.CLOSED:
-                result.append(Sitting(day, item, "theory", "pending"))
+                result.append(Sitting(day, item, subject, outcome))
+            elif session.state != SessionState.CLOSED or (
+                subject == "practical" and ticket.attendance == "checked_in"
+            ):
+                # A practical sat but not yet reconciled (the lead examiner decides) is
+                # pending even after the session closed.
+                result.append(Sitting(day, item, subject, "pending"))
         return result
 
     return sittings
@@ -356,8 +546,14 @@ def enrol(
     employer: str | None = None,
     phone: str | None = None,
     application_no: str | None = None,
+    requires_theory_pass: bool = True,
+    retake_window_days: int = 365,
 ) -> AdmissionTicket:
-    """Enrol one approved candidate: eligibility, a ticket number, a seat. Audited."""
+    """Enrol one approved candidate: eligibility, a ticket number, a seat. Audited.
+
+    A practical session also needs the theory passed first (``requires_theory_pass``, the
+    setting PRACTICAL_REQUIRES_THEORY_PASS) and no declared conflict with its examiners.
+    """
     if not is_editable(session.state):
         raise SessionError("state", _l("Enrolment closes when the session is released."))
     if enrolled_count(session) >= session.capacity:
@@ -368,9 +564,29 @@ def enrol(
     day = exam_day(session, timezone)
     centre = db.session.get(Centre, session.centre_id)
     resident = parse_id_number(id_number, on=day)
-    verdict = check_eligibility(
-        resident, session.item, day, history_for(centre, session.item, session)(resident.number)
-    )
+    if session.is_practical:
+        history = history_for(centre, session.item, session, ("theory", "practical"))
+        sittings = history(resident.number)
+        verdict = check_eligibility(resident, session.item, day, sittings, subjects=("practical",))
+        if verdict.eligible and requires_theory_pass:
+            theory_passed = any(
+                s.subject == "theory" and s.outcome == "passed" and s.date <= day for s in sittings
+            )
+            if not theory_passed:
+                # Setting PRACTICAL_REQUIRES_THEORY_PASS (domain.md §4: theory first).
+                raise SessionError(
+                    "id_number",
+                    _l("Not eligible for this sitting."),
+                    details=[THEORY_FIRST],
+                )
+    else:
+        verdict = check_eligibility(
+            resident,
+            session.item,
+            day,
+            history_for(centre, session.item, session)(resident.number),
+            EligibilitySettings(retake_window_days=retake_window_days),
+        )
     if not verdict.eligible:
         raise SessionError(
             "id_number", _l("Not eligible for this sitting."), details=verdict.reasons
@@ -386,6 +602,8 @@ def enrol(
         actor, centre, id_number=resident.number, name=name, on=day, employer=employer, phone=phone
     )
     db.session.flush()
+    if session.is_practical:
+        _refuse_conflicts(session, candidate)
     free = free_terminals(session)
     ticket = AdmissionTicket(
         centre_id=centre.id,
@@ -411,6 +629,37 @@ def enrol(
     return ticket
 
 
+THEORY_FIRST = Reason(
+    ReasonCode.THEORY_NOT_PASSED,
+    "尚未通过该项目理论知识考试，不能参加实际操作技能考试",
+    "the theory exam of this item is not passed yet: the practical comes after it",
+)
+
+
+def _refuse_conflicts(session: ExamSession, candidate: Candidate) -> None:
+    from ..models import ExaminerConflict
+    from ..practical.gate import Conflict, conflict_refusals
+
+    examiners = [u.id for u in session.examiners]
+    rows = db.session.scalars(
+        select(ExaminerConflict).where(
+            ExaminerConflict.candidate_id == candidate.id,
+            ExaminerConflict.examiner_id.in_(examiners),
+        )
+    ).all()
+    if rows:
+        refusals = conflict_refusals(
+            Conflict(r.examiner.display_name, candidate.name, r.kind) for r in rows
+        )
+        raise SessionError(
+            "id_number",
+            _l("An examiner of this session declared a conflict with this candidate."),
+            details=[
+                Reason(ReasonCode.EXAMINER_CONFLICT, r.message_zh, r.message_en) for r in refusals
+            ],
+        )
+
+
 class RosterRejected(ValueError):
     def __init__(self, problems: Sequence[RosterProblem]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
@@ -425,6 +674,7 @@ def import_roster(
     *,
     timezone: str,
     dry_run: bool = False,
+    requires_theory_pass: bool = True,
 ) -> list:
     """Enrol every row of a roster file, or nobody: any bad row rejects the whole file."""
     if not is_editable(session.state):
@@ -439,7 +689,12 @@ def import_roster(
         capacity=session.capacity,
         already_enrolled=len(existing),
         existing_id_numbers=existing,
-        history_for=history_for(centre, session.item, session),
+        history_for=history_for(
+            centre,
+            session.item,
+            session,
+            ("theory", "practical") if session.is_practical else ("theory",),
+        ),
     )
     if not result.ok:
         raise RosterRejected(result.problems)
@@ -455,6 +710,7 @@ def import_roster(
             employer=row.employer,
             phone=row.phone,
             application_no=row.application_no,
+            requires_theory_pass=requires_theory_pass,
         )
         for row in result.rows
     ]

@@ -65,11 +65,47 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def practical_results(tickets: list[AdmissionTicket]) -> dict[int, list[dict[str, Any]]]:
-    """PRACTICAL SUBJECT RESULTS: the place for the practical exam's combined results (issue
-    8, built elsewhere). Return, per ticket id, entries of the form documented in
-    docs/results-batch.md (``{"subject": "practical", "score", "passed", "sheet_sha256",
-    "examiners": [...]}``). Until the practical exam lands there are none."""
-    return {}
+    """PRACTICAL SUBJECT RESULTS: per ticket id, the newest practical result version
+    (``practical_results``, two examiners reconciled) in the form documented in
+    docs/results-batch.md: ``{"subject": "practical", "score", "passed", "sheet_sha256",
+    "examiners": [username, ...], "details": {...}}``. ``sheet_sha256`` is the result's
+    content SHA-256, which covers each signed sheet's own SHA-256."""
+    from ..models import PracticalResult
+
+    newest: dict[int, PracticalResult] = {}
+    for result in db.session.scalars(
+        select(PracticalResult)
+        .where(PracticalResult.ticket_id.in_([t.id for t in tickets]))
+        .order_by(PracticalResult.version)
+    ):
+        newest[result.ticket_id] = result  # the newest version wins
+    return {
+        ticket_id: [
+            {
+                "subject": "practical",
+                "score": r.score,
+                "passed": r.passed,
+                "sheet_sha256": r.content_sha256,
+                "examiners": [e["username"] for e in r.examiners],
+                "details": {
+                    "result_version": r.version,
+                    "mode": r.mode,
+                    "sitting": r.sitting,
+                    "sat_on": r.sat_on.isoformat(),
+                    "status": r.status,
+                    "vetoes": list(r.vetoes),
+                    "sheet": f"{r.sheet} v{r.sheet_version}",
+                    "sheet_hash": r.sheet_hash,
+                    "sheets": [
+                        {"version": s["version"], "examiner": s["examiner"], "sha256": s["sha256"]}
+                        for s in r.sheets
+                    ],
+                    **({"reason": r.reason, "lead": r.lead} if r.reason else {}),
+                },
+            }
+        ]
+        for ticket_id, r in newest.items()
+    }
 
 
 def _theory_result(attempt: Attempt | None, archives: dict[int, str]) -> list[dict[str, Any]]:
@@ -173,10 +209,16 @@ def session_section(session: ExamSession) -> dict[str, Any]:
         "room": session.room,
         "starts_at": _iso(session.starts_at),
         "ends_at": _iso(session.ends_at),
-        # Theory sessions have invigilators; the practical exam adds its examiners here.
+        # Theory sessions have invigilators; practical sessions their examiners too.
         "examiners": [
-            {"username": u.username, "name": u.display_name, "role": "invigilator"}
-            for u in session.invigilators
+            *(
+                {"username": u.username, "name": u.display_name, "role": "invigilator"}
+                for u in session.invigilators
+            ),
+            *(
+                {"username": u.username, "name": u.display_name, "role": "examiner"}
+                for u in session.examiners
+            ),
         ],
         "candidates": candidates,
     }

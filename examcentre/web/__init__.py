@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from . import (
         authority,
         bank,
+        candidates,
         centre,
         compliance,
         console,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         compliance,
         bank,
         sessions,
+        candidates,
         terminals,
         stations,
         results,

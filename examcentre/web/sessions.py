@@ -118,13 +118,44 @@ def _fill_choices(form: SessionForm) -> None:
     form.invigilators.choices = choices(
         (u.id, f"{u.display_name} ({u.username})") for u in invigilators
     )
+    examiners = db.session.scalars(
+        in_centre(select(User), User, current_user)
+        .where(User.role == Role.EXAMINER, User.is_enabled.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    form.examiners.choices = choices((u.id, f"{u.display_name} ({u.username})") for u in examiners)
+    form.lead.choices = choices([(0, "—"), *((u.id, u.display_name) for u in examiners)])
+    form.equipment.choices = choices([("", "—"), *_equipment_choices()])
+
+
+def _equipment_choices() -> list[tuple[str, str]]:
+    """The registry's machines (centre records), so the session names one the gate can check."""
+    from ..compliance.operations import record_document
+
+    machines = record_document(current_user.centre).get("equipment") or []
+    return [
+        (m["id"], f"{m['id']} ({m.get('type', '')}, {m.get('status', '')})")
+        for m in machines
+        if isinstance(m, dict) and isinstance(m.get("id"), str)
+    ]
 
 
 def _plan(form: SessionForm) -> ops.SessionPlan:
     zone = _timezone()
     terminals = [get_in_centre_or_404(Terminal, i, current_user) for i in form.terminals.data]
     invigilators = [get_in_centre_or_404(User, i, current_user) for i in form.invigilators.data]
+    practical = form.kind.data == "practical"
+    examiners = (
+        [get_in_centre_or_404(User, i, current_user) for i in form.examiners.data]
+        if practical
+        else []
+    )
+    lead = next((u for u in examiners if u.id == form.lead.data), None)
     return ops.SessionPlan(
+        kind="practical" if practical else "theory",
+        equipment=(form.equipment.data or None) if practical else None,
+        examiners=examiners,
+        lead=lead,
         item=form.item.data,
         room=form.room.data.strip(),
         starts_at=ops.local_to_utc(form.day.data, form.starts_at.data, zone),
@@ -147,19 +178,25 @@ def _field_error(form, error: ops.SessionError) -> None:
 def new():
     form = SessionForm()
     _fill_choices(form)
+    refusals: list[str] = []
+    if request.method == "GET" and request.args.get("kind") == "practical":
+        form.kind.data = "practical"
     if request.method == "GET":
         form.invigilators.data = [c.value for c in form.invigilators.choices[:1]]
     if form.validate_on_submit():
         try:
-            session = ops.create_session(actor_from(current_user), current_user.centre, _plan(form))
+            session = ops.create_session(
+                actor_from(current_user), current_user.centre, _plan(form), _timezone()
+            )
         except ops.SessionError as error:
             db.session.rollback()
             _field_error(form, error)
+            refusals = ops.eligibility_messages(error.details, _english())
         else:
             db.session.commit()
             flash(_("The session is scheduled."), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
-    return render_template("sessions/edit.html", form=form, session=None)
+    return render_template("sessions/edit.html", form=form, session=None, refusals=refusals)
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
@@ -167,6 +204,7 @@ def edit(session_id: int):
     session = _session(session_id)
     form = SessionForm()
     _fill_choices(form)
+    refusals: list[str] = []
     frozen = not is_editable(session.state)
     if request.method == "GET":
         zone = ZoneInfo(_timezone())
@@ -183,19 +221,27 @@ def edit(session_id: int):
         )
         form.terminals.data = [t.id for t in session.terminals]
         form.invigilators.data = [u.id for u in session.invigilators]
+        form.kind.data = session.kind
+        form.equipment.data = session.equipment or ""
+        form.examiners.data = [u.id for u in session.examiners]
+        lead = ops.lead_of(session)
+        form.lead.data = lead.id if lead else 0
     elif not frozen and form.validate_on_submit():
         try:
-            ops.update_session(actor_from(current_user), session, _plan(form))
+            ops.update_session(actor_from(current_user), session, _plan(form), _timezone())
         except ops.SessionError as error:
             db.session.rollback()
             _field_error(form, error)
+            refusals = ops.eligibility_messages(error.details, _english())
         else:
             db.session.commit()
             flash(_("The session is saved."), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
     elif frozen:
         form.form_errors.append(_("A session can be changed only while it is scheduled."))
-    return render_template("sessions/edit.html", form=form, session=session, frozen=frozen)
+    return render_template(
+        "sessions/edit.html", form=form, session=session, frozen=frozen, refusals=refusals
+    )
 
 
 def _detail_page(session: ExamSession, enrol_form=None, upload_form=None, eligibility=(), **kw):
@@ -217,6 +263,7 @@ def _detail_page(session: ExamSession, enrol_form=None, upload_form=None, eligib
         editable=is_editable(session.state),
         next_states=[s.value for s in SessionState if s in ALLOWED[SessionState(session.state)]],
         english=_english(),
+        lead=ops.lead_of(session) if session.is_practical else None,
         **kw,
     )
 
@@ -248,6 +295,8 @@ def enrol(session_id: int):
                 employer=form.employer.data or None,
                 phone=form.phone.data or None,
                 application_no=form.application_no.data or None,
+                requires_theory_pass=current_app.config["PRACTICAL_REQUIRES_THEORY_PASS"],
+                retake_window_days=current_app.config["PRACTICAL_RETAKE_WINDOW_DAYS"],
             )
         except ops.SessionError as error:
             db.session.rollback()
@@ -344,6 +393,7 @@ def _import_roster(session: ExamSession, filename: str, data: bytes, *, dry_run:
             data,
             timezone=_timezone(),
             dry_run=dry_run,
+            requires_theory_pass=current_app.config["PRACTICAL_REQUIRES_THEORY_PASS"],
         )
     except ops.RosterRejected as rejected:
         db.session.rollback()
@@ -354,7 +404,10 @@ def _import_roster(session: ExamSession, filename: str, data: bytes, *, dry_run:
         return None, (page, 422)
     except ops.SessionError as error:
         db.session.rollback()
-        flash(error.message, "danger")
+        # A refusal found only when enrolling (e.g. theory not passed, an examiner's
+        # conflict) names its reasons too.
+        reasons = ops.eligibility_messages(error.details, _english())
+        flash(" ".join([str(error.message), *reasons]), "danger")
         return None, redirect(url_for("sessions.detail", session_id=session.id))
     return result, None
 
@@ -498,3 +551,39 @@ def ticket_pdf(session_id: int, ticket_id: int):
     if ticket.session_id != session.id:
         abort(404)
     return _pdf(session, [ticket], f"ticket-{ticket.number}.pdf")
+
+
+# --- Practical sessions: printable score sheets and roster ----------------------------------
+
+
+def _pdf_response(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename={name}", "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/<int:session_id>/practical-roster.pdf")
+def practical_roster_pdf(session_id: int):
+    from ..practical import operations as practical
+    from ..practical.pdf import build_roster_pdf
+
+    session = _session(session_id)
+    if not session.is_practical:
+        abort(404)
+    data = practical.roster_data(session, current_user.centre.name, _timezone())
+    return _pdf_response(build_roster_pdf(data), f"practical-roster-{session.id}.pdf")
+
+
+@bp.route("/<int:session_id>/score-sheets/<int:ticket_id>.pdf")
+def practical_sheet_pdf(session_id: int, ticket_id: int):
+    from ..practical import operations as practical
+    from ..practical.pdf import build_score_sheet_pdf
+
+    session = _session(session_id)
+    ticket = get_in_centre_or_404(AdmissionTicket, ticket_id, current_user)
+    if ticket.session_id != session.id or not session.is_practical:
+        abort(404)
+    data = practical.score_sheet_data(ticket, current_user.centre.name, _timezone())
+    return _pdf_response(build_score_sheet_pdf(data), f"score-sheet-{ticket.number}.pdf")
