@@ -546,14 +546,23 @@ def enrol(
     employer: str | None = None,
     phone: str | None = None,
     application_no: str | None = None,
-    requires_theory_pass: bool = True,
-    retake_window_days: int = 365,
+    requires_theory_pass: bool | None = None,
+    retake_window_days: int | None = None,
 ) -> AdmissionTicket:
     """Enrol one approved candidate: eligibility, a ticket number, a seat. Audited.
 
     A practical session also needs the theory passed first (``requires_theory_pass``, the
     setting PRACTICAL_REQUIRES_THEORY_PASS) and no declared conflict with its examiners.
+    Both settings default to the app's configuration, so that every way in (page, roster
+    import, API, CLI) applies the same rules.
     """
+    from flask import current_app
+
+    if requires_theory_pass is None:
+        requires_theory_pass = bool(current_app.config.get("PRACTICAL_REQUIRES_THEORY_PASS", True))
+    if retake_window_days is None:
+        retake_window_days = int(current_app.config.get("PRACTICAL_RETAKE_WINDOW_DAYS", 365))
+    settings = EligibilitySettings(retake_window_days=retake_window_days)
     if not is_editable(session.state):
         raise SessionError("state", _l("Enrolment closes when the session is released."))
     if enrolled_count(session) >= session.capacity:
@@ -567,7 +576,9 @@ def enrol(
     if session.is_practical:
         history = history_for(centre, session.item, session, ("theory", "practical"))
         sittings = history(resident.number)
-        verdict = check_eligibility(resident, session.item, day, sittings, subjects=("practical",))
+        verdict = check_eligibility(
+            resident, session.item, day, sittings, settings, subjects=("practical",)
+        )
         if verdict.eligible and requires_theory_pass:
             theory_passed = any(
                 s.subject == "theory" and s.outcome == "passed" and s.date <= day for s in sittings
@@ -585,7 +596,7 @@ def enrol(
             session.item,
             day,
             history_for(centre, session.item, session)(resident.number),
-            EligibilitySettings(retake_window_days=retake_window_days),
+            settings,
         )
     if not verdict.eligible:
         raise SessionError(
@@ -674,7 +685,7 @@ def import_roster(
     *,
     timezone: str,
     dry_run: bool = False,
-    requires_theory_pass: bool = True,
+    requires_theory_pass: bool | None = None,
 ) -> list:
     """Enrol every row of a roster file, or nobody: any bad row rejects the whole file."""
     if not is_editable(session.state):

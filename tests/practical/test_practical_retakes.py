@@ -90,6 +90,29 @@ def test_a_failed_practical_allows_one_retake_not_the_same_day_within_365_days(
     assert try_enrol(centre, users, DAY + later) == codes
 
 
+@pytest.mark.parametrize(("window", "codes"), [(30, ["retake_window_passed"]), (31, [])])
+def test_the_configured_retake_window_applies_to_every_way_of_enrolling(
+    app, centre_and_examiners, window, codes
+):
+    """Roster import, the API and the CLI pass no window: the setting decides."""
+    centre, users = centre_and_examiners
+    app.config["PRACTICAL_RETAKE_WINDOW_DAYS"] = window
+    sitting(centre, users, DAY, outcome="failed")
+    assert try_enrol(centre, users, DAY + timedelta(days=31)) == codes
+
+
+def test_the_theory_first_setting_applies_when_the_caller_passes_none(app, centre_and_examiners):
+    centre, users = centre_and_examiners
+    session = sessions.create_session(TEST_ACTOR, centre, plan(users, starts_at=DAY))
+    db.session.commit()
+    with pytest.raises(sessions.SessionError) as refused:
+        enrol(session, id_number=ID)
+    db.session.rollback()
+    assert "theory_not_passed" in [str(getattr(d, "code", d)) for d in refused.value.details]
+    app.config["PRACTICAL_REQUIRES_THEORY_PASS"] = False
+    assert enrol(session, id_number=ID).session_id == session.id
+
+
 def test_a_second_retake_is_refused(centre_and_examiners):
     centre, users = centre_and_examiners
     sitting(centre, users, DAY, outcome="failed")
