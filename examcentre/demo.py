@@ -51,7 +51,10 @@ DEMO_CENTRES = (
 )
 DEMO_USERS = (
     ("admin", "演示管理员", Role.CENTRE_ADMIN, "demo-admin-pass", 0),
-    ("examiner", "演示考评员", Role.EXAMINER, "demo-examiner-pass", 0),
+    # Examiner accounts carry the names of examiners on the centre's records (周建国 and
+    # 吴海峰 are filed for Q2): that is how a practical session finds their qualifications.
+    ("examiner", "周建国", Role.EXAMINER, "demo-examiner-pass", 0),
+    ("examiner2", "吴海峰", Role.EXAMINER, "demo-examiner2-pass", 0),
     ("invigilator", "演示监考员", Role.INVIGILATOR, "demo-invigilator-pass", 0),
     ("admin2", "宁波演示管理员", Role.CENTRE_ADMIN, "demo-admin2-pass", 1),
     ("authority", "发证机关演示账号", Role.AUTHORITY, "demo-authority-pass", None),
@@ -159,7 +162,11 @@ def _demo_session(centre: Centre, on: date):
     from .models import ExamSession, Terminal, User
     from .sessions import operations as sessions
 
-    existing = db.session.scalar(select(ExamSession).where(ExamSession.centre_id == centre.id))
+    existing = db.session.scalar(
+        select(ExamSession).where(
+            ExamSession.centre_id == centre.id, ExamSession.kind == "theory"
+        )
+    )
     if existing is not None:
         return sessions.tickets_of(existing)[0]
     settings, block = load_settings(centre)
@@ -208,6 +215,60 @@ def _demo_session(centre: Centre, on: date):
     return ticket
 
 
+def _demo_practical_session(centre: Centre, on: date) -> None:
+    """Today's released practical session, 13:00-17:00 on crane BC-1, examined by 周建国
+    (lead) and 吴海峰, with the demo candidate enrolled.
+
+    The rule "theory before practical" (PRACTICAL_REQUIRES_THEORY_PASS) is waived here
+    only: the demo candidate sits both today, so both can be tried at once.
+    """
+    from .models import ExamSession, User
+    from .sessions import operations as sessions
+
+    exists = db.session.scalar(
+        select(ExamSession.id).where(
+            ExamSession.centre_id == centre.id, ExamSession.kind == "practical"
+        )
+    )
+    if exists is not None:
+        return
+    zone = ZoneInfo("Asia/Shanghai")
+    starts = datetime(on.year, on.month, on.day, 13, 0, tzinfo=zone).astimezone(UTC)
+    examiners = [
+        db.session.scalar(select(User).where(User.username == username))
+        for username in ("examiner", "examiner2")
+    ]
+    session = sessions.create_session(
+        DEMO_ACTOR,
+        centre,
+        sessions.SessionPlan(
+            item=DEMO_CANDIDATE[3],
+            room="桥式起重机考场",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=4),
+            capacity=10,
+            terminals=[],
+            invigilators=[],
+            kind="practical",
+            equipment="BC-1",
+            examiners=examiners,
+            lead=examiners[0],
+        ),
+    )
+    db.session.flush()
+    name, id_number, _number, _item = DEMO_CANDIDATE
+    sessions.enrol(
+        DEMO_ACTOR,
+        session,
+        id_number=id_number,
+        name=name,
+        timezone="Asia/Shanghai",
+        employer="示范重工有限公司",
+        requires_theory_pass=False,
+    )
+    sessions.change_state(DEMO_ACTOR, session, "released", on=on)
+
+
 class RealDataPresent(RuntimeError):
     """The database holds centres that are not demo centres: refuse to mix demo data in."""
 
@@ -248,6 +309,7 @@ def load_demo(on: date) -> list[DemoCredential]:
 
     _load_demo_bank(centres[0])  # before the session: releasing it draws the papers
     ticket = _demo_session(centres[0], on)
+    _demo_practical_session(centres[0], on)
     credentials.append(
         DemoCredential(
             Role.CANDIDATE.value, centres[0].code, ticket.number, ticket.candidate.id_number
