@@ -8,6 +8,8 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .. import api
     from . import (
+        appeals,
+        applications,
         authority,
         bank,
         centre,
@@ -40,6 +42,8 @@ def register_blueprints(app: Flask) -> None:
         terminals,
         stations,
         results,
+        appeals,
+        applications,
         authority,
         api,
     ):
