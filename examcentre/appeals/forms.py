@@ -76,13 +76,15 @@ class StepForm(FlaskForm):
     valid = SelectField(
         _l("Valid?"),
         choices=choices([("", "—"), ("yes", _l("Valid")), ("no", _l("Not valid"))]),
+        validate_choice=False,  # each step checks only what it uses (operations)
     )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
-    handler = SelectField(_l("Handler"), coerce=int, choices=[])
+    handler = SelectField(_l("Handler"), choices=[], validate_choice=False)
     remedy = TextAreaField(_l("Remedy"), validators=[Optional(), Length(max=4000)])
     outcome = SelectField(
         _l("Outcome"),
         choices=choices([(k, v) for k, v in OUTCOME_LABELS.items() if k not in ("open",)]),
+        validate_choice=False,
     )
     answer = TextAreaField(_l("Answer to the candidate"), validators=[Optional(), Length(max=4000)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -139,7 +139,7 @@ def _handler_choices():
         .where(User.is_enabled.is_(True), User.role != Role.AUTHORITY)
         .order_by(User.display_name)
     ).all()
-    return choices([(0, "—")] + [(u.id, f"{u.display_name} ({u.username})") for u in users])
+    return choices([("", "—")] + [(str(u.id), f"{u.display_name} ({u.username})") for u in users])
 
 
 def _case_page(case: AppealCase, step_form=None, review_form=None, status: int = 200):
@@ -201,8 +201,8 @@ def step(case_id: int, action: str):
     form.handler.choices = _handler_choices()
     if form.validate_on_submit():
         handler = None
-        if action == "assign" and form.handler.data:
-            handler = get_in_centre_or_404(User, form.handler.data, current_user)
+        if action == "assign" and (form.handler.data or "").isdigit() and form.handler.data != "0":
+            handler = get_in_centre_or_404(User, int(form.handler.data), current_user)
         valid = {"yes": True, "no": False}.get(form.valid.data)
         try:
             ops.take_step(
