@@ -35,11 +35,13 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 class UploadError(ValueError):
     """A refused file; ``field`` names the form field, ``code`` is stable for tests/logs."""
 
-    def __init__(self, field: str, code: str, message: str) -> None:
+    def __init__(self, field: str, code: str, message: str, **params) -> None:
         super().__init__(message)
         self.field = field
         self.code = code
         self.message = message
+        # The values the message names (file name, sizes, types), for a translated message.
+        self.params = {"name": params.pop("name", ""), **params}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,21 +75,28 @@ def check(
     """The file, checked; ``UploadError`` (naming ``field`` and the file) otherwise."""
     name = Path((filename or "").replace("\\", "/")).name.strip()
     if not data:
-        raise UploadError(field, "empty", f"{name or 'the file'} is empty")
+        raise UploadError(field, "empty", f"{name or 'the file'} is empty", name=name)
     if len(data) > max_bytes:
         raise UploadError(
             field,
             "too_large",
             f"{name} is {len(data):,} bytes; the limit is {max_bytes:,} bytes",
+            name=name,
+            size=f"{len(data):,}",
+            limit=f"{max_bytes:,}",
         )
     media_type = sniff(data)
     allowed = ("JPEG", "PNG") if images_only else ("JPEG", "PNG", "PDF")
     if media_type is None:
         raise UploadError(
-            field, "wrong_type", f"{name} is not a {', '.join(allowed)} file (by its content)"
+            field,
+            "wrong_type",
+            f"{name} is not a {', '.join(allowed)} file (by its content)",
+            name=name,
+            allowed=", ".join(allowed),
         )
     if images_only and media_type not in IMAGE_TYPES:
-        raise UploadError(field, "wrong_type", f"{name} must be a JPEG or PNG image")
+        raise UploadError(field, "not_image", f"{name} must be a JPEG or PNG image", name=name)
     extension = Path(name).suffix.lower()
     if extension not in SIGNATURES[media_type][1]:
         raise UploadError(
@@ -95,6 +104,9 @@ def check(
             "extension_mismatch",
             f"{name}: its name says {extension or 'no type'} but its content is"
             f" {media_type}; rename or re-scan it",
+            name=name,
+            extension=extension or "-",
+            media_type=media_type,
         )
     return CheckedFile(field, name[:200], media_type, data)
 

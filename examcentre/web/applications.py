@@ -126,14 +126,22 @@ def _add_error(form, field: str, message) -> None:
         form.form_errors.append(message)
 
 
-def _upload_message(error: uploads.UploadError):
-    messages = {
-        "empty": _l("%(detail)s."),
-        "too_large": _l("Too large: %(detail)s."),
-        "wrong_type": _l("Refused: %(detail)s. Only JPEG, PNG and PDF are accepted."),
-        "extension_mismatch": _l("Refused: %(detail)s."),
-    }
-    return messages.get(error.code, _l("%(detail)s."))
+UPLOAD_MESSAGES = {
+    "empty": _l("%(name)s is empty."),
+    "too_large": _l("%(name)s is too large: %(size)s bytes; the limit is %(limit)s bytes."),
+    "wrong_type": _l("%(name)s is refused: by its content it is not a %(allowed)s file."),
+    "not_image": _l("%(name)s is refused: the photo must be a JPEG or PNG image."),
+    "extension_mismatch": _l(
+        "%(name)s is refused: its name says %(extension)s but its content is %(media_type)s."
+        " Rename or re-scan it."
+    ),
+}
+
+
+def _upload_message(error: uploads.UploadError) -> str:
+    """The refusal in the reader's language, naming the file and the limit or type."""
+    template = UPLOAD_MESSAGES.get(error.code)
+    return str(template) % error.params if template is not None else error.message
 
 
 @bp.route("/")
@@ -195,7 +203,7 @@ def new():
             db.session.commit()
         except uploads.UploadError as error:
             db.session.rollback()
-            _add_error(form, error.field, _upload_message(error) % {"detail": error.message})
+            _add_error(form, error.field, _upload_message(error))
             status = 422
         except ops.ApplicationError as error:
             db.session.rollback()
@@ -307,7 +315,7 @@ def add_document(application_id: int):
             db.session.commit()
         except uploads.UploadError as error:
             db.session.rollback()
-            _add_error(form, error.field, _upload_message(error) % {"detail": error.message})
+            _add_error(form, error.field, _upload_message(error))
         except ops.ApplicationError as error:
             db.session.rollback()
             uploads.remove(files_dir(), written)
