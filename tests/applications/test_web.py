@@ -89,10 +89,12 @@ def test_intake_stores_documents_outside_the_web_root_with_random_names(client, 
 @pytest.mark.parametrize(
     ("field", "name", "content", "expected"),
     [
-        ("training", "page.pdf", HTML, "by its content it is not a JPEG, PNG, PDF file"),  # wrong type
+        # wrong type
+        ("training", "page.pdf", HTML, "by its content it is not a JPEG, PNG, PDF file"),
         ("training", "big.pdf", PDF + b"x" * 5000, "the limit is 4,096 bytes"),  # too large
         ("photo", "photo.jpg", PNG, "its content is image/png"),  # extension lies
-        ("training", "cert.pdf.exe", PDF, "its name says .exe but its content is application/pdf"),  # disguised by extension
+        # disguised by its extension
+        ("training", "cert.pdf.exe", PDF, "its name says .exe but its content is application/pdf"),
         ("photo", "photo.pdf", PDF, "must be a JPEG or PNG image"),  # photo must be an image
     ],
 )
