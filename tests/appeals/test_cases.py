@@ -54,7 +54,7 @@ def test_the_whole_loop_with_four_eyes(app, client, login_as, make):
     # The handler cannot approve their own remedy.
     refused = handler_client.post(f"{base}/approve", data={})
     assert refused.status_code == 422
-    assert "cannot approve their own remedy" in refused.get_data(as_text=True)
+    assert "承办人不能批准自己提出的处理措施" in refused.get_data(as_text=True)
     db.session.refresh(case)
     assert case.state == "remedy_proposed" and case.approved_by_id is None
     assert client.post(f"{base}/approve", data={}).status_code == 302

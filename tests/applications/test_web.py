@@ -109,13 +109,26 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(
         # A good file first: it must not be kept either when the second is refused.
         data=form(id_card=upload("id.png", PNG), **{field: upload(name, content)}),
         content_type="multipart/form-data",
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert expected in page, page
+    assert expected in page and name in page, page
     assert counts() == before
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
     assert not files.exists() or list(files.iterdir()) == []
+
+
+def test_a_refusal_is_in_chinese_for_a_chinese_reader(client, login_as, files):
+    login_as("centre_admin")
+    response = client.post(
+        "/centre/applications/new",
+        data=form(photo=upload("照片.jpg", PNG)),
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "照片.jpg 被拒绝：文件名后缀为 .jpg，但内容是 image/png" in page
 
 
 def test_review_decisions_are_audited_and_shown(client, login_as, files):
