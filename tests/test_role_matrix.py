@@ -45,6 +45,7 @@ AREAS = {
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",
     "/authority/hub/": "authority",
+    "/authority/appeals": "authority",
 }
 
 

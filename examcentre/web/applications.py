@@ -44,6 +44,14 @@ from ..sessions.photos import photo_directory
 bp = Blueprint("applications", __name__, url_prefix="/centre/applications")
 bp.before_request(require_role(Role.CENTRE_ADMIN))
 
+
+@bp.before_request
+def _limit_the_body() -> None:
+    # At most four files at the size limit and the form: a larger body is refused (413)
+    # before it is spooled to disk, while the size of each file is checked, with a message
+    # naming it, by ``uploads.check``.
+    request.max_content_length = 4 * max_bytes() + 1024 * 1024
+
 STATE_LABELS = {
     "submitted": _l("Awaiting review"),
     "more_requested": _l("More material requested"),

@@ -237,3 +237,40 @@ def test_a_tampered_archive_stops_the_review(make):
     found = appeal_ops.review_theory_score(actor, case)
     assert not found.archive_ok and found.problems and not found.changed
     assert case.result_id is None and len(attempt.results) == 1
+
+
+def test_the_authority_sees_the_table_across_centres(app, client, login_as, make):
+    login_as("centre_admin")
+    new_case(client)
+    other = app.test_client()
+    login_as("centre_admin", centre=make.centre("OTHER-1"), test_client=other)
+    new_case(other, case_type="other")
+    authority = app.test_client()
+    login_as("authority", test_client=authority)
+    page = authority.get("/authority/appeals").get_data(as_text=True)
+    assert "OTHER-1: 1" in page
+    stats = appeal_ops.statistics(WorkingCalendar())
+    assert stats.total == 2 and stats.by_type == {"conduct": 1, "other": 1}
+
+
+def test_a_practical_score_review_shows_the_practical_record(client, login_as, make):
+    admin = login_as("centre_admin")
+    ticket = make.ticket(admin.centre)
+    # A score review must name a ticket of this centre.
+    refused = client.post(
+        "/centre/appeals/new",
+        data={
+            "case_type": "score_practical",
+            "complainant_name": "王五",
+            "received_on": "2026-12-04",
+            "language": "en",
+            "summary": "s",
+            "ticket": "999999",
+        },
+    )
+    assert refused.status_code == 422
+    case = new_case(client, case_type="score_practical", ticket=ticket.number, language="en")
+    assert case.ticket_id == ticket.id
+    page = client.get(f"/centre/appeals/{case.id}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "Practical record" in text and "No practical record is stored" in text
