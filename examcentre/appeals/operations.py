@@ -350,8 +350,14 @@ def review_theory_score(
         db.session.refresh(attempt)
         newest = attempt.result
         if newest.id != before.id:
-            # correct_key already stored the re-score; it must agree with the archive's.
+            # correct_key already stored the re-score (from the live answer table); it must
+            # agree with the grade of the archived answers, else say so on the case.
             result = newest
+            if (newest.score, newest.passed) != (grade.score, grade.passed):
+                findings.problems.append(
+                    f"the re-score from the stored answers ({newest.score}) differs from the"
+                    f" re-grade of the archived answers ({grade.score})"
+                )
         elif grade.score != before.score or grade.passed != before.passed:
             result = exam_ops._store_result(
                 attempt, grade, _by(actor), f"{case.number}: score review", now
