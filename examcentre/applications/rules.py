@@ -132,15 +132,15 @@ def item_findings(item: str, examined_items: Sequence[str]) -> Finding:
             Check.ITEM,
             False,
             f"起重机司机须注明限定范围（{'、'.join(Q2_LIMITATIONS)}），“{item}”无效",
-            f"a crane driver item needs a valid limitation; {item!r} is not one",
+            f"A crane driver item needs a valid limitation; {item} is not one",
         )
     if item not in KNOWN_ITEMS:
-        return Finding(Check.ITEM, False, f"未知的作业项目“{item}”", f"unknown item {item!r}")
+        return Finding(Check.ITEM, False, f"未知的作业项目“{item}”", f"Unknown item {item}")
     if item not in examined_items:
         return Finding(
-            Check.ITEM, False, f"本机构不考核 {item}", f"this centre does not examine {item}"
+            Check.ITEM, False, f"本机构不考核 {item}", f"This centre does not examine {item}"
         )
-    return Finding(Check.ITEM, True, f"作业项目 {item} 有效", f"item {item} is valid")
+    return Finding(Check.ITEM, True, f"作业项目 {item} 有效", f"Item {item} is valid")
 
 
 def assess(
@@ -171,12 +171,15 @@ def assess(
     except InvalidIdNumber as error:
         findings.append(
             Finding(
-                Check.IDENTITY, False, f"身份证号码无效：{error}", f"invalid ID number: {error}"
+                Check.IDENTITY,
+                False,
+                f"身份证号码无效：{error}",
+                f"Invalid resident ID number: {error}",
             )
         )
         resident = None
     else:
-        findings.append(Finding(Check.IDENTITY, True, "身份证号码有效", "ID number valid"))
+        findings.append(Finding(Check.IDENTITY, True, "身份证号码有效", "Resident ID number valid"))
     if resident is not None:
         age = resident.age_on(on)
         verdict = check_eligibility(resident, facts.item, on, history)
@@ -187,12 +190,17 @@ def assess(
                     Check.AGE,
                     False,
                     age_reasons[0].message_zh if age_reasons else f"未满 {min_age} 周岁",
-                    age_reasons[0].message_en if age_reasons else f"under {min_age}",
+                    age_reasons[0].message_en if age_reasons else f"Under {min_age}",
                 )
             )
         else:
             findings.append(
-                Finding(Check.AGE, True, f"{age} 周岁，已满 {min_age} 周岁", f"aged {age}")
+                Finding(
+                    Check.AGE,
+                    True,
+                    f"{age} 周岁，已满 {min_age} 周岁",
+                    f"Aged {age}: {min_age} or over",
+                )
             )
     findings.append(item_findings(facts.item, examined_items))
     if resident is not None:
@@ -210,7 +218,7 @@ def assess(
                     Check.RETAKE,
                     True,
                     f"考试记录无障碍{retake}",
-                    "no earlier sitting stands in the way"
+                    "No earlier sitting stands in the way"
                     + (" (this would be a retake)" if verdict.is_retake else ""),
                 )
             )
@@ -221,32 +229,46 @@ def assess(
                 Check.ACTIVE,
                 False,
                 f"同一项目已有在办申请：{numbers}",
-                f"another application for this item is active: {numbers}",
+                f"Another application for this item is active: {numbers}",
             )
         )
     else:
-        findings.append(Finding(Check.ACTIVE, True, "无同项目在办申请", "no other active one"))
+        findings.append(
+            Finding(
+                Check.ACTIVE, True, "无同项目在办申请", "No other active application for this item"
+            )
+        )
     if facts.education in EDUCATION_LEVELS and EDUCATION_LEVELS.index(
         facts.education
     ) >= EDUCATION_LEVELS.index(MIN_EDUCATION):
-        findings.append(Finding(Check.EDUCATION, True, "文化程度符合要求", "education sufficient"))
+        findings.append(
+            Finding(
+                Check.EDUCATION,
+                True,
+                "文化程度符合要求",
+                "Education sufficient (junior secondary or above)",
+            )
+        )
     elif facts.education in EDUCATION_LEVELS:
         findings.append(
-            Finding(Check.EDUCATION, False, "文化程度低于初中", "education below junior secondary")
+            Finding(Check.EDUCATION, False, "文化程度低于初中", "Education below junior secondary")
         )
     else:
-        findings.append(Finding(Check.EDUCATION, False, "未填写文化程度", "education not given"))
+        findings.append(Finding(Check.EDUCATION, False, "未填写文化程度", "Education not given"))
     findings.append(
-        Finding(Check.HEALTH, True, "已作健康声明", "health declared")
+        Finding(Check.HEALTH, True, "已作健康声明", "Health declared")
         if facts.health_declared
-        else Finding(Check.HEALTH, False, "未作健康声明", "no health declaration")
+        else Finding(Check.HEALTH, False, "未作健康声明", "No health declaration")
     )
     trained = facts.training_completed_on is not None and (facts.training_hours or 0) > 0
     findings.append(
-        Finding(Check.TRAINING, True, "已提供培训证明", "training proof given")
+        Finding(Check.TRAINING, True, "已提供培训证明", "Proof of training given")
         if trained
         else Finding(
-            Check.TRAINING, False, "缺少培训证明（学时、结业日期）", "no proof of training"
+            Check.TRAINING,
+            False,
+            "缺少培训证明（学时、结业日期）",
+            "No proof of training (hours and completion date)",
         )
     )
     return findings

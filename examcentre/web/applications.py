@@ -26,6 +26,7 @@ from ..applications import operations as ops
 from ..applications import rules, uploads
 from ..applications.forms import (
     DOCUMENT_FIELDS,
+    EDUCATION_CHOICES,
     ApplicationForm,
     DecisionForm,
     DocumentsForm,
@@ -267,6 +268,7 @@ def _detail(application: Application, **forms):
         kind_labels=KIND_LABELS,
         eligibility=forms.get("eligibility", []),
         document_fields=DOCUMENT_FIELDS,
+        education_labels=dict(EDUCATION_CHOICES),
     )
 
 

@@ -86,7 +86,7 @@ def test_bad_id_number_item_and_limitation():
     for item, fragment in [
         ("Q2", "limitation"),
         ("Q2(限汽车吊)", "limitation"),
-        ("Q9", "unknown item"),
+        ("Q9", "Unknown item"),
         ("Q2(限塔式起重机)", "does not examine"),
     ]:
         found = rules.assess(facts(item=item), date(2026, 12, 5), examined_items=EXAMINED)
