@@ -29,6 +29,7 @@ from ..models import (
     Centre,
     ExamSession,
     QuestionVersion,
+    Role,
     SimulatorRun,
     User,
     utcnow,
@@ -167,8 +168,14 @@ def take_step(
         details["valid"] = step.valid
     elif action == "assign":
         handler = step.handler
-        if handler is None or handler.centre_id != case.centre_id or not handler.is_enabled:
-            raise AppealError("handler", _l("Choose a handler of this centre."))
+        # The handler works the case on these pages, which centre administrators reach.
+        if (
+            handler is None
+            or handler.centre_id != case.centre_id
+            or not handler.is_enabled
+            or handler.role != Role.CENTRE_ADMIN
+        ):
+            raise AppealError("handler", _l("Choose a centre administrator of this centre as the handler."))
         case.handler_id = handler.id
         details["handler"] = handler.username
     elif action == "propose":

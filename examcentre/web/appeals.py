@@ -136,7 +136,7 @@ def new():
 def _handler_choices():
     users = db.session.scalars(
         in_centre(select(User), User, current_user)
-        .where(User.is_enabled.is_(True), User.role != Role.AUTHORITY)
+        .where(User.is_enabled.is_(True), User.role == Role.CENTRE_ADMIN)
         .order_by(User.display_name)
     ).all()
     return choices([("", "—")] + [(str(u.id), f"{u.display_name} ({u.username})") for u in users])

@@ -47,6 +47,9 @@ def test_the_whole_loop_with_four_eyes(app, client, login_as, make):
     # Assessment needs validity and a reason.
     assert client.post(f"{base}/assess", data={"valid": "yes"}).status_code == 422
     assert client.post(f"{base}/assess", data={"valid": "yes", "reason": "属实"}).status_code == 302
+    # The handler works on these pages: an examiner cannot be one.
+    examiner = make.user("examiner", centre=supervisor.centre)
+    assert client.post(f"{base}/assign", data={"handler": examiner.id}).status_code == 422
     assert client.post(f"{base}/assign", data={"handler": handler.id}).status_code == 302
     # Only the handler proposes; the supervisor's attempt is refused.
     assert client.post(f"{base}/propose", data={"remedy": "x"}).status_code == 422
