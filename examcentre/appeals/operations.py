@@ -175,7 +175,9 @@ def take_step(
             or not handler.is_enabled
             or handler.role != Role.CENTRE_ADMIN
         ):
-            raise AppealError("handler", _l("Choose a centre administrator of this centre as the handler."))
+            raise AppealError(
+                "handler", _l("Choose a centre administrator of this centre as the handler.")
+            )
         case.handler_id = handler.id
         details["handler"] = handler.username
     elif action == "propose":
