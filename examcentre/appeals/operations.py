@@ -396,12 +396,18 @@ def review_theory_score(
     return findings
 
 
-def practical_evidence(case: AppealCase) -> list[SimulatorRun]:
-    """What the practical record holds for the case's ticket today: simulator runs.
+def examiner_sheets(case: AppealCase) -> list[Any]:
+    """HOOK (issue 8, examiner sheets): both examiners' score sheets of the case's ticket,
+    for a practical score review. Nothing stores them yet, so this is empty; when they land,
+    return them here (each with its examiner, items, deductions and total) and
+    ``templates/appeals/case.html`` lists them under "Practical record"."""
+    del case
+    return []
 
-    Hook: when the examiners' score sheets land (issue 8), return them here as well, so that
-    the case page shows both examiners' sheets side by side.
-    """
+
+def practical_evidence(case: AppealCase) -> list[SimulatorRun]:
+    """What the practical record holds for the case's ticket today: simulator runs (see
+    ``examiner_sheets`` for the examiners' sheets)."""
     if case.ticket_id is None:
         return []
     return list(

@@ -170,6 +170,7 @@ def _case_page(case: AppealCase, step_form=None, review_form=None, status: int =
             session=ops.session_of(case),
             results=results,
             runs=ops.practical_evidence(case) if case.case_type == "score_practical" else [],
+            sheets=ops.examiner_sheets(case) if case.case_type == "score_practical" else [],
             actions=states.actions_for(facts),
             action_labels=ACTION_LABELS,
             step_form=step_form,
