@@ -129,5 +129,17 @@ class DefaultConfig:
     # POST /api/v1/hub/batches. Off on a centre's install.
     HUB_MODE = False
 
+    # --- Applications and appeals -------------------------------------------------------------
+    # Uploaded application documents (JPEG, PNG, PDF, checked by content): the size limit per
+    # file, and the folder they are kept in (never served as static files). None:
+    # instance/applications.
+    APPLICATION_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    APPLICATION_FILES_DIR: str | None = None
+    # An appeal or complaint is answered within this many working days of receipt
+    # (HOLIDAYS / EXTRA_WORKING_DAYS apply), and followed up within this many calendar days
+    # of the answer. Overdue cases are highlighted in the list.
+    APPEAL_ANSWER_WORKING_DAYS = 3
+    APPEAL_FOLLOWUP_DAYS = 7
+
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -37,10 +37,18 @@ AREAS = {
     "/centre/results/": "centre_admin",
     "/centre/candidates/": "centre_admin",
     "/centre/candidates/?q=test": "centre_admin",
+    "/centre/applications/": "centre_admin",
+    "/centre/applications/?state=submitted": "centre_admin",
+    "/centre/applications/new": "centre_admin",
+    "/centre/appeals/": "centre_admin",
+    "/centre/appeals/?state=received&type=conduct": "centre_admin",
+    "/centre/appeals/new": "centre_admin",
+    "/centre/appeals/statistics": "centre_admin",
     "/authority/": "authority",
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",
     "/authority/hub/": "authority",
+    "/authority/appeals": "authority",
 }
 
 

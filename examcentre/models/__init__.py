@@ -1,5 +1,7 @@
 """The data model: one module per aggregate, re-exported here."""
 
+from .appeal import AppealCase
+from .application import Application, ApplicationDocument
 from .audit import GENESIS_HASH, AuditChainHead, AuditEntry
 from .bank import Question, QuestionStatus, QuestionVersion, SyllabusPoint
 from .candidate import AdmissionTicket, Candidate
@@ -41,6 +43,9 @@ __all__ = [
     "AdmissionTicket",
     "Alert",
     "AnswerChange",
+    "AppealCase",
+    "Application",
+    "ApplicationDocument",
     "Attempt",
     "AttemptAnswer",
     "AttemptArchive",

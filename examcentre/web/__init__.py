@@ -8,6 +8,8 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .. import api
     from . import (
+        appeals,
+        applications,
         authority,
         bank,
         candidates,
@@ -42,6 +44,8 @@ def register_blueprints(app: Flask) -> None:
         terminals,
         stations,
         results,
+        appeals,
+        applications,
         authority,
         api,
     ):

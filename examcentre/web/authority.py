@@ -147,3 +147,23 @@ def hub_batch(batch_id: int):
         results=results,
         late=is_late(batch),
     )
+
+
+@bp.route("/appeals")
+def appeals_statistics():
+    """The complaint classification table across every centre (read-only)."""
+    from ..appeals import operations as appeal_ops
+    from ..appeals.forms import OUTCOME_LABELS, TYPE_LABELS
+    from ..clock import centre_today
+    from .appeals import _date_arg, calendar
+
+    start, end = _date_arg("from"), _date_arg("to")
+    stats = appeal_ops.statistics(calendar(), start=start, end=end, today=centre_today())
+    return render_template(
+        "appeals/statistics.html",
+        stats=stats,
+        start=start,
+        end=end,
+        type_labels=TYPE_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+    )

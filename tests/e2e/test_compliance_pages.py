@@ -20,6 +20,7 @@ def test_admin_keeps_records_and_runs_the_self_check(live_server, page_for, runn
     page.goto(live_server + "/auth/login")
     sign_in_with_keyboard(page, "admin", "demo-admin-pass")
 
+    page.get_by_role("button", name="考试机构", exact=True).click()  # the navbar's menu
     page.get_by_role("link", name="机构资料").first.click()
     expect(page.locator("h1")).to_have_text("机构资料")
     screenshot(page, "records-overview-zh")

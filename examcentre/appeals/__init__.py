@@ -1,0 +1,1 @@
+"""Appeals and complaints: intake, review, answer, follow-up, statistics."""

@@ -1,0 +1,1 @@
+"""Exam applications: intake, review, enrolment."""
