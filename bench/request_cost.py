@@ -6,9 +6,9 @@ runs. This benchmark takes the network, the threads and the other candidates awa
 drives the Flask app in-process with its test client, one candidate after another, and
 reports per endpoint the median process CPU time and wall time. CPU time per request is
 what bounds the storm (two cores give at most 2 s of CPU per second), and it is steady on a
-noisy machine. ``--profile`` adds the functions where that time goes.
+noisy machine. ``--profile [ENDPOINT]`` adds the functions where that time goes.
 
-    .venv/bin/python bench/request_cost.py --candidates 40 [--profile] [--database URL]
+    .venv/bin/python bench/request_cost.py --candidates 40 [--profile [ENDPOINT]] [--database URL]
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--saves", type=int, default=10, help="answers saved per candidate")
     parser.add_argument("--database", help="a database URL (default: a scratch SQLite file)")
-    parser.add_argument("--profile", action="store_true", help="print where the CPU time goes")
+    parser.add_argument("--profile", nargs="?", const="all", metavar="ENDPOINT",
+                        help="print where the CPU time goes (of one endpoint, e.g. 'start')")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="request-cost-"))
@@ -58,13 +59,14 @@ def main() -> None:
     profiler = cProfile.Profile() if args.profile else None
 
     def call(client, label: str, method: str, path: str, expect: int = 200, **kwargs):
-        if profiler:
+        profiling = profiler is not None and args.profile in ("all", label)
+        if profiling:
             profiler.enable()
         c0, w0 = time.process_time(), time.perf_counter()
         response = client.open(path, method=method, **kwargs)
         cpu[label].append(time.process_time() - c0)
         wall[label].append(time.perf_counter() - w0)
-        if profiler:
+        if profiling:
             profiler.disable()
         if response.status_code != expect:
             raise RuntimeError(f"{label}: {response.status_code} {response.get_data(True)[:200]}")
@@ -101,7 +103,7 @@ def main() -> None:
           f"{storm_cpu * 500:.1f} CPU-seconds, {storm_cpu * 250:.1f} s on two cores at best")
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
         print(out.getvalue())
 
 
