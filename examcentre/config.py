@@ -118,5 +118,18 @@ class DefaultConfig:
     # POST /api/v1/hub/batches. Off on a centre's install.
     HUB_MODE = False
 
+    # --- Item statistics (reports/itemstats.py, docs/item-statistics.md) -----------------
+    # A question is flagged too hard below / too easy above these facility indexes (0..1),
+    # negatively discriminating below this corrected point-biserial, and never on fewer
+    # responses than ITEM_STATS_MIN_RESPONSES (too few to tell a fault from noise).
+    ITEM_STATS_FACILITY_MIN = 0.2
+    ITEM_STATS_FACILITY_MAX = 0.9
+    ITEM_STATS_DISCRIMINATION_MIN = 0.0
+    ITEM_STATS_MIN_RESPONSES = 30
+    # The nightly job computes the statistics of the last N days (up to yesterday), at this
+    # local hour.
+    ITEM_STATS_PERIOD_DAYS = 365
+    ITEM_STATS_HOUR = 4
+
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

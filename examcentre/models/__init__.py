@@ -22,6 +22,7 @@ from .exam import (
 )
 from .paper import Blueprint, BlueprintStatus, Paper, PaperQuestion
 from .practical import PracticalSetting, SimulatorRun, Station
+from .reports import ItemStatistics
 from .session import ExamSession, session_invigilators, session_terminals
 from .transmission import HubBatch, HubCentre, HubSitting, HubSubjectResult, OutboxBatch
 from .types import UTCDateTime, utcnow
@@ -53,6 +54,7 @@ __all__ = [
     "HubCentre",
     "HubSitting",
     "HubSubjectResult",
+    "ItemStatistics",
     "KeyCorrection",
     "OutboxBatch",
     "Paper",
