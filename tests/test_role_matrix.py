@@ -34,6 +34,7 @@ AREAS = {
     "/centre/stations/": "centre_admin",
     "/centre/stations/new": "centre_admin",
     "/centre/results/": "centre_admin",
+    "/centre/reports/items": "centre_admin",
     "/authority/": "authority",
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",

@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
         labels,
         main,
         records,
+        reports,
         results,
         sessions,
         stations,
@@ -40,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
         terminals,
         stations,
         results,
+        reports,
         authority,
         api,
     ):

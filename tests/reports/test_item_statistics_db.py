@@ -110,9 +110,11 @@ def test_a_session_outside_the_period_is_not_counted(make):
 def test_a_key_correction_shows_in_the_statistics(make):
     tickets = make.exam_tickets(2)
     attempts = sit_all(tickets, [10, 10])
-    pq, qv = paper_of(attempts[0])[0]
+    _, qv = paper_of(attempts[0])[0]
     blueprint = blueprint_of(attempts[0])
-    before = reports.compute_item_statistics(TEST_ACTOR, blueprint, *NOV, TZ, ANY, datetime.now(UTC))
+    before = reports.compute_item_statistics(
+        TEST_ACTOR, blueprint, *NOV, TZ, ANY, datetime.now(UTC)
+    )
     q = next(q for q in before.document["questions"] if q["ref"] == qv.id)
     assert q["facility"] == 1.0
     new_key = (
@@ -123,7 +125,9 @@ def test_a_key_correction_shows_in_the_statistics(make):
     )
     exam_ops.correct_key(TEST_ACTOR, qv, new_key, "key misprinted")
     db.session.commit()
-    after = reports.compute_item_statistics(TEST_ACTOR, blueprint, *NOV, TZ, ANY, datetime.now(UTC))
+    after = reports.compute_item_statistics(
+        TEST_ACTOR, blueprint, *NOV, TZ, ANY, datetime.now(UTC)
+    )
     q = next(q for q in after.document["questions"] if q["ref"] == qv.id)
     assert q["facility"] == 0.0
 

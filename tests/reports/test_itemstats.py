@@ -151,7 +151,10 @@ def test_random_papers_count_each_question_over_its_own_candidates():
 
 
 def test_partial_credit_and_multiple_choice_letters():
-    info = [QuestionInfo(1, "M", "multiple", "AC", 4), QuestionInfo(2, "T", "true_false", "true", 0)]
+    info = [
+        QuestionInfo(1, "M", "multiple", "AC", 4),
+        QuestionInfo(2, "T", "true_false", "true", 0),
+    ]
     rows = [
         (0, 0, 0, 2.0, 2.0, A | C),
         (0, 1, 1, 1.0, 1.0, TRUE_BIT),
@@ -175,9 +178,9 @@ def test_choice_bits_map_displayed_letters_to_the_original_options():
 
 def test_bad_input_names_the_field():
     rows = Responses.from_rows([(0, 0, 0, 2.0, 1.0, A)])
-    with pytest.raises(ValueError, match="responses.earned"):
+    with pytest.raises(ValueError, match=r"responses\.earned"):
         analyse(rows, QUESTIONS)
-    with pytest.raises(ValueError, match="responses.question"):
+    with pytest.raises(ValueError, match=r"responses\.question"):
         analyse(Responses.from_rows([(0, 7, 0, 1.0, 1.0, A)]), QUESTIONS)
 
 
