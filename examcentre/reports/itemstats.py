@@ -149,6 +149,86 @@ def _group_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(index, weights=values, minlength=size)
 
 
+# Marks are whole sixtieths of a point (exams/grading.py UNITS), so a mark or a total is an
+# integer code: the sorted orders the statistics need come from histograms of these codes
+# instead of sorting millions of rows.
+UNITS = 60
+# A variance below this is zero (every mark alike): the statistics that divide by it are
+# undefined. The smallest real variance of marks in sixtieths is far larger.
+ZERO_VARIANCE = 1e-12
+_BIT_MATRIX = np.array(
+    [[(code >> b) & 1 for b in range(len(LETTERS) + 2)] for code in range(FALSE_BIT << 1)],
+    dtype=np.float64,
+)
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of marks (in sixtieths) as level indexes 0..L-1, and the levels' values
+    (ascending), by a lookup table rather than a sort of the rows."""
+    codes = np.rint(values * UNITS).astype(np.int64)
+    present = np.bincount(codes) > 0
+    levels = np.flatnonzero(present)
+    lookup = np.cumsum(present) - 1
+    return lookup[codes], levels / UNITS
+
+
+def _histogram(flat: np.ndarray, q_count: int, l_count: int, weights=None) -> np.ndarray:
+    """Q x L sums over rows whose flat index is ``question * L + level``."""
+    return np.bincount(flat, weights=weights, minlength=q_count * l_count).reshape(q_count, l_count)
+
+
+def _smallest_sums(counts: np.ndarray, values: np.ndarray, take: np.ndarray) -> np.ndarray:
+    """Per row of a histogram (``counts`` Q x L over ascending ``values``): the sum of the
+    ``take`` (Q x K) smallest values."""
+    cum_count = np.cumsum(counts, axis=1)
+    cum_sum = np.cumsum(counts * values, axis=1)
+    q_count, l_count = counts.shape
+    out = np.zeros(take.shape)
+    for k in range(take.shape[1]):
+        c = take[:, k]
+        # First level whose cumulative count reaches c (0 when c is 0).
+        level = np.minimum((cum_count < c[:, None]).sum(axis=1), l_count - 1)
+        rows = np.arange(q_count)
+        below_count = np.where(level > 0, cum_count[rows, level - 1], 0)
+        below_sum = np.where(level > 0, cum_sum[rows, level - 1], 0.0)
+        out[:, k] = np.where(c > 0, below_sum + (c - below_count) * values[level], 0.0)
+    return out
+
+
+def _group_weights(counts, g):
+    """Kelley's groups as weights per (question, total level), Q x L each: the lower group
+    is the g candidates with the lowest paper totals among those who saw the question, the
+    upper group the g highest. Candidates tied at a group's boundary share its remaining
+    places equally (a fractional weight), so the groups do not depend on the order the
+    candidates happen to be stored in."""
+    q_count, l_count = counts.shape
+    cum = np.cumsum(counts, axis=1)
+    n = cum[:, -1]
+    rows = np.arange(q_count)
+    levels = np.arange(l_count)[None, :]
+    # Lower: the first level whose cumulative count reaches g.
+    low_level = np.minimum((cum < g[:, None]).sum(axis=1), l_count - 1)
+    low_before = np.where(low_level > 0, cum[rows, low_level - 1], 0)
+    low_at = counts[rows, low_level]
+    low_frac = np.where(low_at > 0, (g - low_before) / np.where(low_at > 0, low_at, 1), 0)
+    # Upper: the lowest level with fewer than g candidates strictly above it.
+    above = n[:, None] - cum
+    up_level = np.minimum(l_count - (above < g[:, None]).sum(axis=1), l_count - 1)
+    up_above = above[rows, up_level]
+    up_at = counts[rows, up_level]
+    up_frac = np.where(up_at > 0, (g - up_above) / np.where(up_at > 0, up_at, 1), 0)
+    lower = np.where(
+        levels < low_level[:, None],
+        1.0,
+        np.where(levels == low_level[:, None], low_frac[:, None], 0),
+    )
+    upper = np.where(
+        levels > up_level[:, None], 1.0, np.where(levels == up_level[:, None], up_frac[:, None], 0)
+    )
+    has = (g > 0)[:, None]
+    return upper * has, lower * has
+
+
 def question_statistics(
     data: Responses, questions: Sequence[QuestionInfo], thresholds: Thresholds = Thresholds()
 ) -> list[dict]:
@@ -158,9 +238,10 @@ def question_statistics(
         return []
     a_count = int(data.attempt.max()) + 1
     q = data.question
-    total = np.bincount(data.attempt, weights=data.earned, minlength=a_count)[data.attempt]
+    total_of = np.bincount(data.attempt, weights=data.earned, minlength=a_count)
+    total = total_of[data.attempt]
     x = data.earned  # the item mark
-    rest = total - x  # the rest of the test (Moodle's "other marks")
+    rest = total - x  # the rest of the paper (Moodle's "other marks")
     n = np.bincount(q, minlength=q_count).astype(np.float64)
     safe_n = np.where(n > 0, n, 1)
     safe_n1 = np.where(n > 1, n - 1, 1)
@@ -173,31 +254,44 @@ def question_statistics(
     var_x = _group_sums(q, dx * dx, q_count) / safe_n1
     var_r = _group_sums(q, dr * dr, q_count) / safe_n1
     cov = _group_sums(q, dx * dr, q_count) / safe_n1
+    defined = (n > 1) & (var_x > ZERO_VARIANCE) & (var_r > ZERO_VARIANCE)
     with np.errstate(divide="ignore", invalid="ignore"):
-        discrimination = np.where(
-            (n > 1) & (var_x > 0) & (var_r > 0), cov / np.sqrt(var_x * var_r), np.nan
-        )
-    # Cmax: the covariance if the candidates sorted by the rest of the test were also sorted
-    # by this question's mark: sort both within each question and pair them up.
-    order_x = np.lexsort((x, q))
-    order_r = np.lexsort((rest, q))
-    q_sorted = q[order_x]  # == q[order_r]: both are grouped by question, same group sizes
-    cmax = (
-        _group_sums(
-            q_sorted,
-            (x[order_x] - mean_x[q_sorted]) * (rest[order_r] - mean_r[q_sorted]),
-            q_count,
-        )
-        / safe_n1
-    )
+        discrimination = np.where(defined, cov / np.sqrt(var_x * var_r), np.nan)
+    # Cmax: the covariance if the candidates sorted by the rest of the paper were also
+    # sorted by this question's mark: sum over the x levels of (x - mean) times the sum of
+    # the rest values in the same ranks of the sorted rest.
+    x_level, x_values = _codes(x)
+    r_level, r_values = _codes(rest)
+    x_hist = _histogram(q * len(x_values) + x_level, q_count, len(x_values))
+    r_hist = _histogram(q * len(r_values) + r_level, q_count, len(r_values))
+    bounds = np.cumsum(x_hist, axis=1)
+    prefix = _smallest_sums(r_hist, r_values, bounds)
+    segment = np.diff(np.concatenate([np.zeros((q_count, 1)), prefix], axis=1), axis=1)
+    cmax = ((x_values[None, :] - mean_x[:, None]) * segment).sum(axis=1) / safe_n1
     with np.errstate(divide="ignore", invalid="ignore"):
-        efficiency = np.where((n > 1) & (cmax > 0), cov / cmax, np.nan)
-    upper, lower, group = _kelley_groups(q, total, data.attempt, n)
+        efficiency = np.where(defined & (cmax > 0), cov / cmax, np.nan)
+    t_level, t_values = _codes(total)
+    t_flat = q * len(t_values) + t_level
+    t_hist = _histogram(t_flat, q_count, len(t_values))
+    group = np.where(n >= 2, np.floor(GROUP_SHARE * n + 0.5), 0)
+    upper_table, lower_table = _group_weights(t_hist, group)
+    upper, lower = upper_table.ravel()[t_flat], lower_table.ravel()[t_flat]
     item_score = x / data.points
-    up_mean = _group_sums(q, item_score * upper, q_count) / np.where(group > 0, group, 1)
-    low_mean = _group_sums(q, item_score * lower, q_count) / np.where(group > 0, group, 1)
-    d27 = np.where(group > 0, up_mean - low_mean, np.nan)
-    distractors = _distractor_counts(data, q, rest, upper, lower, q_count)
+    safe_g = np.where(group > 0, group, 1)
+    d27 = np.where(
+        group > 0,
+        (_group_sums(q, item_score * upper, q_count) - _group_sums(q, item_score * lower, q_count))
+        / safe_g,
+        np.nan,
+    )
+    # The distractor table: one histogram per figure over (question, choice code), then
+    # each option's column is the sum over the codes holding its bit.
+    code_count = FALSE_BIT << 1
+    c_flat = q * code_count + data.choice
+    by_code = [_histogram(c_flat, q_count, code_count, w) for w in (None, upper, lower, rest)]
+    tables = [h @ _BIT_MATRIX for h in by_code]
+    blank = [h[:, 0] for h in by_code]
+    bit_index = {1 << b: b for b in range(len(LETTERS) + 2)}
 
     out = []
     for i, info in enumerate(questions):
@@ -205,33 +299,24 @@ def question_statistics(
             continue
         table = []
         key = key_bits(info)
-        for label, bit in option_labels(info):
-            count, up, low, rest_sum = distractors.get(bit, (None,) * 4)
-            c = int(count[i]) if count is not None else 0
+        rows = [
+            (label, bit, [t[i, bit_index[bit]] for t in tables])
+            for label, bit in option_labels(info)
+        ]
+        rows.append((None, 0, [b[i] for b in blank]))
+        for label, bit, (count, up, low, rest_sum) in rows:
+            c = round(float(count))
             table.append(
                 {
                     "option": label,
                     "key": bool(key & bit),
                     "count": c,
                     "share": _num(c / n[i]),
-                    "upper": int(up[i]) if count is not None else 0,
-                    "lower": int(low[i]) if count is not None else 0,
-                    "rest_mean": _num(rest_sum[i] / c) if c else None,
+                    "upper": _num(up),
+                    "lower": _num(low),
+                    "rest_mean": _num(rest_sum / c) if c else None,
                 }
             )
-        count, up, low, rest_sum = distractors[0]
-        blank = int(count[i])
-        table.append(
-            {
-                "option": None,
-                "key": False,
-                "count": blank,
-                "share": _num(blank / n[i]),
-                "upper": int(up[i]),
-                "lower": int(low[i]),
-                "rest_mean": _num(rest_sum[i] / blank) if blank else None,
-            }
-        )
         entry = {
             "ref": info.ref,
             "label": info.label,
@@ -249,42 +334,6 @@ def question_statistics(
         entry["flags"] = flags(entry, thresholds)
         out.append(entry)
     return out
-
-
-def _kelley_groups(q, total, attempt, n):
-    """Per row: in the upper / lower 27 % (by total score) of its question's candidates.
-
-    Group size g = round(0.27 n) (half up), 0 below 2 candidates (one candidate has no
-    upper and lower group). Ties in the total are broken by attempt index, so the groups
-    are reproducible."""
-    group = np.where(n >= 2, np.floor(GROUP_SHARE * n + 0.5), 0)
-    order = np.lexsort((attempt, total, q))
-    starts = np.concatenate(([0], np.cumsum(n)[:-1])).astype(np.int64)
-    rank = np.empty(len(q), dtype=np.int64)
-    rank[order] = np.arange(len(q)) - starts[q[order]]
-    g = group[q]
-    lower = (rank < g).astype(np.float64)
-    upper = (rank >= n[q] - g).astype(np.float64) * (g > 0)
-    return upper, lower, group
-
-
-def _distractor_counts(data, q, rest, upper, lower, q_count):
-    """{bit: (count, upper count, lower count, sum of rest scores)} per question; bit 0 is
-    "unanswered". A multiple-choice response counts once for every letter it holds."""
-    result = {}
-    bits = [0] + [1 << i for i in range(len(LETTERS))] + [TRUE_BIT, FALSE_BIT]
-    for bit in bits:
-        chosen = (data.choice == 0) if bit == 0 else (data.choice & bit) != 0
-        w = chosen.astype(np.float64)
-        if bit and not w.any():
-            continue
-        result[bit] = (
-            _group_sums(q, w, q_count),
-            _group_sums(q, w * upper, q_count),
-            _group_sums(q, w * lower, q_count),
-            _group_sums(q, w * rest, q_count),
-        )
-    return result
 
 
 def flags(entry: dict, t: Thresholds) -> list[str]:

@@ -44,13 +44,16 @@ def period_bounds(period_from: date, period_to: date, timezone: str) -> tuple[da
 
 def blueprints_with_attempts(centre_id: int, start: datetime, end: datetime) -> list[Blueprint]:
     """The blueprints of the centre's submitted attempts in sessions starting in [start, end)."""
-    ids = select(Paper.blueprint_id).join(Attempt, Attempt.paper_id == Paper.id).join(
-        ExamSession, ExamSession.id == Attempt.session_id
-    ).where(
-        Attempt.centre_id == centre_id,
-        Attempt.state == "submitted",
-        ExamSession.starts_at >= start,
-        ExamSession.starts_at < end,
+    ids = (
+        select(Paper.blueprint_id)
+        .join(Attempt, Attempt.paper_id == Paper.id)
+        .join(ExamSession, ExamSession.id == Attempt.session_id)
+        .where(
+            Attempt.centre_id == centre_id,
+            Attempt.state == "submitted",
+            ExamSession.starts_at >= start,
+            ExamSession.starts_at < end,
+        )
     )
     return list(
         db.session.scalars(

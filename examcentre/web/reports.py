@@ -53,8 +53,10 @@ class KeyCorrectionForm(FlaskForm):
     )
     reason = TextAreaField(
         _l("Reason"),
-        validators=[DataRequired(message=_l("Give the reason for the correction.")),
-                    Length(max=2000)],
+        validators=[
+            DataRequired(message=_l("Give the reason for the correction.")),
+            Length(max=2000),
+        ],
     )
 
 
@@ -86,9 +88,7 @@ def items():
         flash(error, "danger")
     rows = db.session.scalars(
         in_centre(select(ItemStatistics), ItemStatistics, current_user)
-        .where(
-            ItemStatistics.period_from == period_from, ItemStatistics.period_to == period_to
-        )
+        .where(ItemStatistics.period_from == period_from, ItemStatistics.period_to == period_to)
         .order_by(ItemStatistics.item, ItemStatistics.blueprint_id)
     ).all()
     blueprints = {
@@ -170,8 +170,10 @@ def correct_key(version_id: int):
         else:
             db.session.commit()
             flash(
-                _("Key corrected; %(count)s papers re-scored as new result versions.",
-                  count=len(results)),
+                _(
+                    "Key corrected; %(count)s papers re-scored as new result versions.",
+                    count=len(results),
+                ),
                 "success",
             )
             return redirect(url_for("bank.question", question_id=version.question_id))

@@ -63,9 +63,10 @@ def test_another_centres_statistics_and_questions_are_404(client, login_as, make
     _, qv = paper_of(attempts[0])[0]
     assert client.get(f"/centre/reports/items/{row.id}").status_code == 404
     assert client.get(f"/centre/reports/key/{qv.id}").status_code == 404
-    assert client.post(
-        f"/centre/reports/key/{qv.id}", data={"answer": "A", "reason": "x"}
-    ).status_code == 404
+    assert (
+        client.post(f"/centre/reports/key/{qv.id}", data={"answer": "A", "reason": "x"}).status_code
+        == 404
+    )
 
 
 def test_the_key_correction_re_scores_with_the_reason(client, login_as, make):
@@ -87,7 +88,8 @@ def test_the_key_correction_re_scores_with_the_reason(client, login_as, make):
     )
     assert done.status_code == 302
     newest = db.session.scalars(
-        select(AttemptResult).where(AttemptResult.attempt_id == attempts[0].id)
+        select(AttemptResult)
+        .where(AttemptResult.attempt_id == attempts[0].id)
         .order_by(AttemptResult.version.desc())
     ).first()
     assert newest.version == 2 and newest.reason == "misprint"

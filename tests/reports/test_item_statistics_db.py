@@ -101,7 +101,12 @@ def test_statistics_of_real_attempts_agree_with_their_results(make):
 def test_a_session_outside_the_period_is_not_counted(make):
     attempts = sit_all(make.exam_tickets(1), [3])
     row = reports.compute_item_statistics(
-        TEST_ACTOR, blueprint_of(attempts[0]), date(2026, 12, 1), date(2026, 12, 31), TZ, ANY,
+        TEST_ACTOR,
+        blueprint_of(attempts[0]),
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+        TZ,
+        ANY,
         datetime.now(UTC),
     )
     assert row.attempts == 0 and row.document["questions"] == []
@@ -120,14 +125,13 @@ def test_a_key_correction_shows_in_the_statistics(make):
     new_key = (
         ("false" if qv.answer == "true" else "true")
         if qv.type == "true_false"
-        else next(c for c in "ABCD" if c not in qv.answer) if qv.type == "single"
+        else next(c for c in "ABCD" if c not in qv.answer)
+        if qv.type == "single"
         else "".join(sorted(set("ABCD") - set(qv.answer)))[:1]
     )
     exam_ops.correct_key(TEST_ACTOR, qv, new_key, "key misprinted")
     db.session.commit()
-    after = reports.compute_item_statistics(
-        TEST_ACTOR, blueprint, *NOV, TZ, ANY, datetime.now(UTC)
-    )
+    after = reports.compute_item_statistics(TEST_ACTOR, blueprint, *NOV, TZ, ANY, datetime.now(UTC))
     q = next(q for q in after.document["questions"] if q["ref"] == qv.id)
     assert q["facility"] == 0.0
 
@@ -139,7 +143,13 @@ def test_the_nightly_job_refreshes_the_rolling_period_and_drops_older_ones(app, 
     blueprint = blueprint_of(attempts[0])
     # An automatic row of an older window, and one an administrator asked for.
     reports.compute_item_statistics(
-        TEST_ACTOR, blueprint, date(2025, 1, 1), date(2025, 12, 31), TZ, ANY, datetime.now(UTC),
+        TEST_ACTOR,
+        blueprint,
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        TZ,
+        ANY,
+        datetime.now(UTC),
         automatic=True,
     )
     reports.compute_item_statistics(TEST_ACTOR, blueprint, *NOV, TZ, ANY, datetime.now(UTC))

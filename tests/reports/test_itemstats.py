@@ -191,3 +191,59 @@ def test_empty_input():
 
 def test_histogram_puts_100_in_the_last_bin():
     assert histogram(np.array([0.0, 9.99, 10.0, 100.0])) == [2, 1, 0, 0, 0, 0, 0, 0, 0, 1]
+
+
+def reference(rows, q_count):
+    """The textbook computation, question by question with sorted lists (slow, plain)."""
+    totals = {}
+    for a, _, _, earned, _, _ in rows:
+        totals[a] = totals.get(a, 0.0) + earned
+    out = {}
+    for q in range(q_count):
+        mine = [(a, e, p) for a, qq, _, e, p, _ in rows if qq == q]
+        n = len(mine)
+        if n < 2:
+            continue
+        x = np.array([e for _, e, _ in mine])
+        r = np.array([totals[a] - e for a, e, _ in mine])
+        t = np.array([totals[a] for a, _, _ in mine])
+        cov = np.cov(x, r, ddof=1)[0, 1]
+        cmax = np.cov(np.sort(x), np.sort(r), ddof=1)[0, 1]
+        g = math.floor(0.27 * n + 0.5)
+        score = x / np.array([p for _, _, p in mine])
+
+        def group(sign, t=t, g=g, score=score):
+            # Fractional weights for ties at the boundary.
+            order = np.sort(sign * t)
+            edge = order[g - 1]
+            inside = sign * t < edge
+            at = sign * t == edge
+            weight = inside + at * (g - inside.sum()) / at.sum()
+            return (score * weight).sum() / g
+
+        out[q] = {
+            "discrimination": cov / math.sqrt(x.var(ddof=1) * r.var(ddof=1))
+            if x.var() > 0 and r.var() > 0
+            else None,
+            "efficiency": cov / cmax if x.var() > 0 and r.var() > 0 and cmax > 0 else None,
+            "discrimination_27": group(-1) - group(1),
+        }
+    return out
+
+
+def test_random_data_agree_with_the_textbook_computation():
+    rng = np.random.default_rng(7)
+    info = [QuestionInfo(i, f"Q{i}", "single", "A", 4) for i in range(6)]
+    rows = []
+    for attempt in range(40):
+        for slot, q in enumerate(rng.choice(6, size=4, replace=False)):
+            points = 2.0
+            earned = float(rng.choice([0.0, 1.0, 2.0]))  # partial credit, many ties
+            rows.append((attempt, int(q), slot, earned, points, A if earned == 2 else B))
+    stats = {q["ref"]: q for q in analyse(Responses.from_rows(rows), info, ANY)["questions"]}
+    for q, expected in reference(rows, 6).items():
+        for name, value in expected.items():
+            got = stats[q][name]
+            assert (got is None) == (value is None), (q, name)
+            if value is not None:
+                assert got == pytest.approx(value, abs=1e-6), (q, name)
