@@ -264,3 +264,34 @@ def thresholds_from(config) -> itemstats.Thresholds:
 def rolling_period(today: date, days: int) -> tuple[date, date]:
     """The default period: the ``days`` days up to yesterday (today's sessions may be open)."""
     return today - timedelta(days=days), today - timedelta(days=1)
+
+
+def period_summary(
+    source: str,
+    centre: int | str | None,
+    period_from: date,
+    period_to: date,
+    timezone: str,
+    items: list[str] | None = None,
+    centre_label: str | None = None,
+) -> dict:
+    """The period summary document (``reports.summary``). ``centre`` is a centre id for the
+    local source and a centre code for the hub, None for every centre. Incidents, workload
+    and versions are in a centre's own tables only (the results batches do not carry
+    them), so they are filled for one local centre and None otherwise."""
+    from . import queries, summary
+
+    start, end = period_bounds(period_from, period_to, timezone)
+    local_centre = source == queries.LOCAL and centre is not None
+    return summary.build(
+        period_from,
+        period_to,
+        centre_label,
+        source,
+        queries.sitting_counts(source, centre, start, end, items),
+        queries.subject_counts(source, centre, start, end, items),
+        queries.overall_counts(source, centre, start, end, items),
+        incidents=queries.incident_counts(centre, start, end, items) if local_centre else None,
+        workload=queries.invigilator_workload(centre, start, end, items) if local_centre else None,
+        versions=queries.versions_used(centre, start, end, items) if local_centre else None,
+    )
