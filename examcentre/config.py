@@ -130,6 +130,8 @@ class DefaultConfig:
     # local hour.
     ITEM_STATS_PERIOD_DAYS = 365
     ITEM_STATS_HOUR = 4
+    # The local hour of the nightly job that keeps last month's summary report (once).
+    MONTHLY_REPORT_HOUR = 5
 
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -155,6 +155,41 @@ def refresh_item_statistics(app: Flask) -> dict[str, int]:
     return flagged
 
 
+def store_monthly_reports(app: Flask) -> int:
+    """Nightly (idempotent): keep last month's summary report of every centre, and on an
+    authority hub the all-centres report from the received batches. A month already stored
+    is skipped, so the first night of a month makes them and a server that was down then
+    catches up. Returns how many were made."""
+    from sqlalchemy import select
+
+    from .clock import centre_today
+    from .models import Centre
+    from .reports import operations as reports
+
+    made = 0
+    with app.app_context():
+        month = reports.previous_month(centre_today())
+        timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
+        targets = [
+            (centre, "local", centre.code)
+            for centre in db.session.scalars(select(Centre).order_by(Centre.code)).all()
+        ]
+        if app.config.get("HUB_MODE"):
+            targets.append((None, "hub", None))
+        for centre, source, label in targets:
+            try:
+                row = reports.store_monthly_report(
+                    SYSTEM, centre, source, month, timezone, datetime.now(UTC), label
+                )
+                db.session.commit()
+            except Exception:  # logged, retried the next night
+                db.session.rollback()
+                app.logger.exception("monthly report of %s not stored", label or "all centres")
+                continue
+            made += row is not None
+    return made
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.add_job(
         submit_overdue_papers,
@@ -179,6 +214,7 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     _nightly(scheduler, app, verify_audit_chain, app.config["AUDIT_VERIFY_HOUR"], 7)
     _nightly(scheduler, app, check_every_centre, app.config["COMPLIANCE_CHECK_HOUR"], 17)
     _nightly(scheduler, app, refresh_item_statistics, app.config["ITEM_STATS_HOUR"], 27)
+    _nightly(scheduler, app, store_monthly_reports, app.config["MONTHLY_REPORT_HOUR"], 37)
 
 
 def _nightly(scheduler: BaseScheduler, app: Flask, job, hour: int, minute: int) -> None:

@@ -52,6 +52,7 @@ def test_schedule_holds_one_nightly_job_at_the_configured_hour(app):
             "check-every-centre",
             "deliver-results",
             "refresh-item-statistics",
+            "store-monthly-reports",
             "submit-overdue-papers",
             "verify-audit-chain",
         ]

@@ -35,10 +35,14 @@ AREAS = {
     "/centre/stations/new": "centre_admin",
     "/centre/results/": "centre_admin",
     "/centre/reports/items": "centre_admin",
+    "/centre/reports/summary": "centre_admin",
+    "/centre/reports/summary.csv": "centre_admin",
     "/authority/": "authority",
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",
     "/authority/hub/": "authority",
+    "/authority/reports": "authority",
+    "/authority/reports/summary.xlsx": "authority",
 }
 
 

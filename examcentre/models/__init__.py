@@ -22,7 +22,7 @@ from .exam import (
 )
 from .paper import Blueprint, BlueprintStatus, Paper, PaperQuestion
 from .practical import PracticalSetting, SimulatorRun, Station
-from .reports import ItemStatistics
+from .reports import ItemStatistics, StoredReport
 from .session import ExamSession, session_invigilators, session_terminals
 from .transmission import HubBatch, HubCentre, HubSitting, HubSubjectResult, OutboxBatch
 from .types import UTCDateTime, utcnow
@@ -66,6 +66,7 @@ __all__ = [
     "Role",
     "SimulatorRun",
     "Station",
+    "StoredReport",
     "SyllabusPoint",
     "Terminal",
     "UTCDateTime",

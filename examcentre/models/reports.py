@@ -1,10 +1,10 @@
-"""Reports: cached item statistics (computed off the exam hot path)."""
+"""Reports: cached item statistics (computed off the exam hot path) and stored reports."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -31,3 +31,23 @@ class ItemStatistics(db.Model):
     document: Mapped[dict] = mapped_column(JSON)
     automatic: Mapped[bool] = mapped_column(default=False)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoredReport(db.Model):
+    """A generated report kept for download: the monthly summary made by the scheduled job
+    (``kind`` "monthly"). ``centre_id`` is the centre it covers; None is every centre (the
+    hub's report). The document is kept with the PDF, so CSV/XLSX can be made again from it
+    without re-querying data that may since have changed."""
+
+    __tablename__ = "stored_reports"
+    __table_args__ = (UniqueConstraint("centre_id", "kind", "period_from", "period_to"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(10))
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    document: Mapped[dict] = mapped_column(JSON)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

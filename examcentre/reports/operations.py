@@ -20,6 +20,7 @@ from ..models import (
     Attempt,
     AttemptResult,
     Blueprint,
+    Centre,
     ExamSession,
     ItemStatistics,
     KeyCorrection,
@@ -27,6 +28,7 @@ from ..models import (
     PaperQuestion,
     Question,
     QuestionVersion,
+    StoredReport,
 )
 from ..papers.blueprint import Spec
 from . import itemstats
@@ -295,3 +297,60 @@ def period_summary(
         workload=queries.invigilator_workload(centre, start, end, items) if local_centre else None,
         versions=queries.versions_used(centre, start, end, items) if local_centre else None,
     )
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def store_monthly_report(
+    actor: Actor,
+    centre: Centre | None,
+    source: str,
+    month: tuple[date, date],
+    timezone: str,
+    now: datetime,
+    label: str,
+) -> StoredReport | None:
+    """Generate and keep one month's summary (the document and its Chinese PDF) for one
+    centre (``centre``) or every centre (None). A month already stored is left as it was
+    (None): a report once issued is not silently replaced. One audit entry."""
+    from . import summary
+
+    centre_id = centre.id if centre is not None else None
+    exists = db.session.scalar(
+        select(StoredReport.id).where(
+            StoredReport.centre_id.is_(None)
+            if centre_id is None
+            else StoredReport.centre_id == centre_id,
+            StoredReport.kind == "monthly",
+            StoredReport.period_from == month[0],
+            StoredReport.period_to == month[1],
+        )
+    )
+    if exists:
+        return None
+    scope = centre_id if source == "local" else (centre.code if centre else None)
+    document = period_summary(source, scope, *month, timezone, centre_label=label)
+    local_now = now.astimezone(ZoneInfo(timezone))
+    row = StoredReport(
+        centre_id=centre_id,
+        kind="monthly",
+        source=source,
+        period_from=month[0],
+        period_to=month[1],
+        document=document,
+        pdf=summary.to_pdf(document, "zh", generated=local_now),
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    record(
+        actor,
+        "reports.monthly_stored",
+        obj=row,
+        centre_id=centre_id,
+        details={"period": [month[0].isoformat(), month[1].isoformat()], "source": source},
+    )
+    return row

@@ -7,7 +7,7 @@ import`, never by a page here: authority staff do not write.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -147,3 +147,68 @@ def hub_batch(batch_id: int):
         results=results,
         late=is_late(batch),
     )
+
+
+# --- Summary reports (汇总报表), every centre, read-only ----------------------------------------
+
+
+def _report_scope():
+    """The source (an authority hub reads the received batches, a centre install its own
+    tables), the centres to choose from, and the chosen one (None: all)."""
+    from ..models import HubCentre
+
+    raw = request.args.get("centre") or None
+    if current_app.config.get("HUB_MODE"):
+        centres = [
+            (c.code, f"{c.code} {c.name}")
+            for c in db.session.scalars(select(HubCentre).order_by(HubCentre.code))
+        ]
+        chosen = raw if raw in {code for code, _ in centres} else None
+        return "hub", centres, chosen, chosen
+    rows = db.session.scalars(select(Centre).order_by(Centre.code)).all()
+    centres = [(c.id, f"{c.code} {c.name}") for c in rows]
+    by_id = {str(c.id): c for c in rows}
+    centre = by_id.get(raw) if raw else None
+    return "local", centres, centre.id if centre else None, centre.code if centre else None
+
+
+@bp.route("/reports")
+def reports():
+    from ..models import StoredReport
+    from . import report_pages
+
+    source, centres, chosen, label = _report_scope()
+    doc, period_from, period_to, item = report_pages.document(source, chosen, label)
+    stored = db.session.scalars(
+        select(StoredReport).order_by(StoredReport.period_from.desc(), StoredReport.id).limit(48)
+    ).all()
+    return report_pages.render(
+        "reports/summary.html",
+        doc,
+        period_from=period_from,
+        period_to=period_to,
+        item=item,
+        stored=stored,
+        download_endpoint="authority.reports_download",
+        stored_endpoint="authority.stored_report",
+        centres=centres,
+        centre=chosen,
+    )
+
+
+@bp.route("/reports/summary.<any(pdf, csv, xlsx):fmt>")
+def reports_download(fmt: str):
+    from . import report_pages
+
+    source, _centres, chosen, label = _report_scope()
+    doc, *_rest = report_pages.document(source, chosen, label)
+    return report_pages.download(doc, fmt, report_pages.file_name(doc, label))
+
+
+@bp.route("/reports/stored/<int:report_id>.<any(pdf, csv, xlsx):fmt>")
+def stored_report(report_id: int, fmt: str):
+    from ..models import StoredReport
+    from . import report_pages
+
+    row = db.session.get(StoredReport, report_id) or abort(404)
+    return report_pages.stored_download(row, fmt)

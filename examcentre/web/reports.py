@@ -1,5 +1,6 @@
-"""Reports for centre administrators (/centre/reports): item statistics with the flagged
-questions, each linked to its editor and to a key correction (which re-scores).
+"""Reports for centre administrators (/centre/reports): the period summary of their own
+centre (page, PDF, CSV, XLSX, the stored monthly reports), and item statistics with the
+flagged questions, each linked to its editor and to a key correction (which re-scores).
 
 The statistics are read from the cache (``item_statistics``) that the nightly job fills;
 "Compute now" recomputes a chosen period on request. Neither runs on the exam's hot path.
@@ -32,7 +33,7 @@ from ..clock import centre_today, now_utc
 from ..exams import operations as exam_ops
 from ..extensions import db
 from ..models import Blueprint as PaperBlueprint
-from ..models import ItemStatistics, Paper, PaperQuestion, QuestionVersion, Role
+from ..models import ItemStatistics, Paper, PaperQuestion, QuestionVersion, Role, StoredReport
 from ..reports import operations as ops
 
 bp = Blueprint("reports", __name__, url_prefix="/centre/reports")
@@ -78,7 +79,7 @@ def _period() -> tuple[date, date, list[str]]:
 
 @bp.route("/")
 def overview():
-    return redirect(url_for("reports.items"))
+    return redirect(url_for("reports.summary"))
 
 
 @bp.route("/items")
@@ -179,4 +180,50 @@ def correct_key(version_id: int):
             return redirect(url_for("bank.question", question_id=version.question_id))
     return render_template(
         "reports/correct_key.html", form=form, version=version, affected=affected
+    )
+
+
+# --- period summary (汇总报表) ---------------------------------------------------------------
+
+
+@bp.route("/summary")
+def summary():
+    from . import report_pages
+
+    doc, period_from, period_to, item = report_pages.document(
+        "local", current_user.centre_id, current_user.centre.code
+    )
+    stored = db.session.scalars(
+        in_centre(select(StoredReport), StoredReport, current_user)
+        .order_by(StoredReport.period_from.desc())
+        .limit(24)
+    ).all()
+    return report_pages.render(
+        "reports/summary.html",
+        doc,
+        period_from=period_from,
+        period_to=period_to,
+        item=item,
+        stored=stored,
+        download_endpoint="reports.summary_download",
+        stored_endpoint="reports.stored_download",
+        centres=None,
+    )
+
+
+@bp.route("/summary.<any(pdf, csv, xlsx):fmt>")
+def summary_download(fmt: str):
+    from . import report_pages
+
+    code = current_user.centre.code
+    doc, *_ = report_pages.document("local", current_user.centre_id, code)
+    return report_pages.download(doc, fmt, report_pages.file_name(doc, code))
+
+
+@bp.route("/stored/<int:report_id>.<any(pdf, csv, xlsx):fmt>")
+def stored_download(report_id: int, fmt: str):
+    from . import report_pages
+
+    return report_pages.stored_download(
+        get_in_centre_or_404(StoredReport, report_id, current_user), fmt
     )

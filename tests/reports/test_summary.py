@@ -207,3 +207,61 @@ def test_csv_xlsx_and_pdf_carry_the_figures(centre_period):
     )
     assert "考试汇总报表" in text and "66.7" in text and "76.7" in text
     assert "理论成绩分布" in text and "监考工作量" in text
+
+
+def test_the_centre_page_and_downloads_show_its_own_centre_only(
+    client, login_as, centre_period, make
+):
+    other = make.exam_tickets(2)  # another centre, same period
+    sit_all(other, [10, 10])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login_as("centre_admin", centre=centre_period)
+    query = {"from": "2026-11-01", "to": "2026-11-30"}
+    html = client.get("/centre/reports/summary", query_string=query).get_data(as_text=True)
+    assert centre_period.code in html and "66.7 %" in html
+    assert db.session.get(Centre, other[0].centre_id).code not in html
+    assert "<svg" in html and "Invigilator workload" in html
+    response = client.get("/centre/reports/summary.csv", query_string=query)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert len(list(csv.reader(io.StringIO(response.get_data(as_text=True))))) == 3
+    pdf = client.get("/centre/reports/summary.pdf", query_string=query)
+    assert pdf.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Examination summary report" in text and centre_period.code in text
+
+
+def test_the_authority_sees_every_centre_and_can_choose_one(client, login_as, centre_period, make):
+    other = make.exam_tickets(2)
+    sit_all(other, [10, 10])
+    other_code = db.session.get(Centre, other[0].centre_id).code
+    login_as("authority")
+    query = {"from": "2026-11-01", "to": "2026-11-30"}
+    html = client.get("/authority/reports", query_string=query).get_data(as_text=True)
+    assert centre_period.code in html and other_code in html
+    one = client.get("/authority/reports", query_string={**query, "centre": other[0].centre_id})
+    body = one.get_data(as_text=True)
+    assert "100.0 %" in body and "66.7 %" not in body
+    xlsx = client.get("/authority/reports/summary.xlsx", query_string=query)
+    assert load_workbook(io.BytesIO(xlsx.data)).worksheets[0].max_row == 5  # 2 rows + total
+    # Read-only: no write is accepted from authority staff.
+    assert client.post("/authority/reports", query_string=query).status_code in (403, 405)
+
+
+def test_the_monthly_job_stores_each_centre_once(app, centre_period, monkeypatch, client, login_as):
+    from examcentre import clock
+    from examcentre.jobs import store_monthly_reports
+    from examcentre.models import StoredReport
+
+    monkeypatch.setattr(clock, "centre_today", lambda: date(2026, 12, 1))
+    assert store_monthly_reports(app) == 1
+    assert store_monthly_reports(app) == 0  # already stored: kept as issued
+    row = db.session.query(StoredReport).one()
+    assert (row.period_from, row.period_to, row.centre_id) == (*NOV, centre_period.id)
+    assert row.document["rows"][0]["theory"]["pass_rate"] == 66.7
+    assert "考试汇总报表" in PdfReader(io.BytesIO(row.pdf)).pages[0].extract_text()
+    login_as("centre_admin", centre=centre_period)
+    assert client.get(f"/centre/reports/stored/{row.id}.pdf").data == row.pdf
+    assert client.get(f"/centre/reports/stored/{row.id}.csv").status_code == 200
+    stranger = app.test_client()
+    login_as("centre_admin", test_client=stranger)  # another centre's administrator
+    assert stranger.get(f"/centre/reports/stored/{row.id}.pdf").status_code == 404

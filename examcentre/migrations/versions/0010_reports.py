@@ -1,4 +1,5 @@
-"""reports: item_statistics (cached item statistics per blueprint and period)
+"""reports: item_statistics (cached item statistics per blueprint and period), stored_reports
+(the monthly summaries)
 
 Revision ID: 0010
 Revises: 0008
@@ -40,8 +41,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_item_statistics_blueprint_id'), ['blueprint_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_statistics_centre_id'), ['centre_id'], unique=False)
 
+    op.create_table('stored_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('centre_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('period_from', sa.Date(), nullable=False),
+    sa.Column('period_to', sa.Date(), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('pdf', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', examcentre.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['centre_id'], ['centres.id'], name=op.f('fk_stored_reports_centre_id_centres')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stored_reports')),
+    sa.UniqueConstraint('centre_id', 'kind', 'period_from', 'period_to', name=op.f('uq_stored_reports_centre_id_kind_period_from_period_to'))
+    )
+    with op.batch_alter_table('stored_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stored_reports_centre_id'), ['centre_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('stored_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stored_reports_centre_id'))
+
+    op.drop_table('stored_reports')
     with op.batch_alter_table('item_statistics', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_statistics_centre_id'))
         batch_op.drop_index(batch_op.f('ix_item_statistics_blueprint_id'))
