@@ -132,6 +132,13 @@ class DefaultConfig:
     ITEM_STATS_HOUR = 4
     # The local hour of the nightly job that keeps last month's summary report (once).
     MONTHLY_REPORT_HOUR = 5
+    # Authority dashboard: a centre's theory pass rate more than this many points from the
+    # mean of the other centres' is highlighted, among centres with at least OUTLIER_MIN_SAT
+    # decided theory results in the period (reports/dashboard.py).
+    OUTLIER_PASS_RATE_POINTS = 20
+    OUTLIER_MIN_SAT = 30
+    # Months shown in the dashboard's trend chart.
+    DASHBOARD_TREND_MONTHS = 12
 
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -19,6 +19,7 @@ so a period over a million results costs one pass of the database.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, union_all
 
@@ -177,6 +178,17 @@ def results(source: str, centre: int | str | None = None):
     return (_local_results(centre) if source == LOCAL else _hub_results(centre)).subquery("results")
 
 
+def _plain(row) -> dict:
+    """A result row as JSON-ready values: PostgreSQL returns sums and averages as Decimals
+    (every figure here is a count, except the mean score)."""
+    out = {}
+    for key, value in row._mapping.items():
+        if isinstance(value, Decimal):
+            value = float(value) if key == "mean_score" else int(value)
+        out[key] = value
+    return out
+
+
 def _in_period(column, start: datetime, end: datetime, items: list[str] | None):
     return lambda table: [
         column(table) >= start,
@@ -207,7 +219,7 @@ def sitting_counts(source, centre, start, end, items=None) -> list[dict]:
         .group_by(s.c.centre, s.c.item)
         .order_by(s.c.centre, s.c.item)
     ).all()
-    return [dict(row._mapping) for row in rows]
+    return [_plain(row) for row in rows]
 
 
 def _bin(score):
@@ -237,7 +249,7 @@ def subject_counts(source, centre, start, end, items=None) -> list[dict]:
     ).all()
     out = []
     for row in rows:
-        data = dict(row._mapping)
+        data = _plain(row)
         data["histogram"] = [int(data.pop(f"bin{b}") or 0) for b in range(BINS)]
         out.append(data)
     return out
@@ -274,7 +286,7 @@ def overall_counts(source, centre, start, end, items=None) -> list[dict]:
         .group_by(per_sitting.c.centre, per_sitting.c.item)
         .order_by(per_sitting.c.centre, per_sitting.c.item)
     ).all()
-    return [dict(row._mapping) for row in rows]
+    return [_plain(row) for row in rows]
 
 
 # -- local only: what the results batches do not carry ----------------------------------------
@@ -361,7 +373,7 @@ def invigilator_workload(centre_id: int, start, end, items=None) -> list[dict]:
         .group_by(User.id, User.display_name, User.username)
         .order_by(User.display_name)
     ).all()
-    return [dict(row._mapping) for row in rows]
+    return [_plain(row) for row in rows]
 
 
 def versions_used(centre_id: int, start, end, items=None) -> list[dict]:
@@ -387,4 +399,55 @@ def versions_used(centre_id: int, start, end, items=None) -> list[dict]:
         .group_by(Paper.item, Blueprint.version, Paper.bank_version)
         .order_by(Paper.item, Blueprint.version)
     ).all()
-    return [dict(row._mapping) for row in rows]
+    return [_plain(row) for row in rows]
+
+
+def monthly_trend(
+    source, centre, bounds: list[tuple[datetime, datetime]], items=None
+) -> list[dict]:
+    """Per month bucket (``bounds``: consecutive [start, end) in order): sittings sat, theory
+    results decided and passed, mean theory score. One pass: each row's bucket is a CASE."""
+    if not bounds:
+        return []
+    r = results(source, centre)
+    s = sittings(source, centre)
+
+    def bucket(column):
+        return case(*[(column < end, i) for i, (_, end) in enumerate(bounds)], else_=-1)
+
+    start, end = bounds[0][0], bounds[-1][1]
+    theory = dict(
+        (row[0], row[1:])
+        for row in db.session.execute(
+            select(
+                bucket(r.c.starts_at).label("bucket"),
+                _as_int(r.c.passed.is_not(None)),
+                _as_int(r.c.passed.is_(True)),
+                func.avg(r.c.score),
+            )
+            .where(
+                r.c.subject == "theory",
+                *_in_period(lambda t: t.c.starts_at, start, end, items)(r),
+            )
+            .group_by("bucket")
+        ).all()
+    )
+    sat = dict(
+        db.session.execute(
+            select(bucket(s.c.starts_at).label("bucket"), _as_int(s.c.attendance == "checked_in"))
+            .where(*_in_period(lambda t: t.c.starts_at, start, end, items)(s))
+            .group_by("bucket")
+        ).all()
+    )
+    out = []
+    for i in range(len(bounds)):
+        decided, passed, mean = theory.get(i, (0, 0, None))
+        out.append(
+            {
+                "sat": int(sat.get(i) or 0),
+                "decided": int(decided or 0),
+                "passed": int(passed or 0),
+                "mean_score": None if mean is None else round(float(mean), 1),
+            }
+        )
+    return out

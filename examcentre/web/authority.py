@@ -24,6 +24,30 @@ bp.before_request(require_role(Role.AUTHORITY))
 
 @bp.route("/")
 def home():
+    """The dashboard across centres (filtered by period, centre and item): the period's
+    figures, each centre's compliance status, outliers and the monthly trend; then the
+    centres registered on this platform."""
+    from ..reports import dashboard, queries
+    from ..reports.operations import period_bounds
+    from ..reports.summary import rate
+    from . import report_pages
+
+    config = current_app.config
+    source, centre_choices, chosen, label = _report_scope()
+    doc, period_from, period_to, item = report_pages.document(source, chosen, label)
+    per_centre = dashboard.per_centre(doc)
+    outliers = dashboard.outliers(
+        per_centre, config["OUTLIER_PASS_RATE_POINTS"], config["OUTLIER_MIN_SAT"]
+    )
+    months = dashboard.month_buckets(period_to, config["DASHBOARD_TREND_MONTHS"])
+    timezone = config["BABEL_DEFAULT_TIMEZONE"]
+    trend = queries.monthly_trend(
+        source,
+        chosen,
+        [period_bounds(first, last, timezone) for first, last in months],
+        [item] if item else None,
+    )
+    rates = [rate(t["passed"], t["decided"]) for t in trend]
     staff = dict(
         db.session.execute(
             select(User.centre_id, func.count())
@@ -38,8 +62,35 @@ def home():
     )
     centres = db.session.scalars(select(Centre).order_by(Centre.code)).all()
     checks = {centre.id: latest_check(centre) for centre in centres}
+    # Compliance is checked where a centre's records are: on this install. A hub knows the
+    # status only of centres that also live here (by code); the others show "not known".
+    checks_by_code = {centre.code: checks[centre.id] for centre in centres}
     return render_template(
-        "authority/home.html", centres=centres, staff=staff, tickets=tickets, checks=checks
+        "authority/home.html",
+        centres=centres,
+        staff=staff,
+        tickets=tickets,
+        checks=checks,
+        checks_by_code=checks_by_code,
+        doc=doc,
+        totals=doc["totals"],
+        per_centre=per_centre,
+        outliers=outliers,
+        outlier_points=config["OUTLIER_PASS_RATE_POINTS"],
+        outlier_min_sat=config["OUTLIER_MIN_SAT"],
+        trend=[
+            {"month": first.strftime("%Y-%m"), "rate": value, **point, **t}
+            for (first, _last), value, point, t in zip(
+                months, rates, dashboard.trend_points(rates), trend, strict=True
+            )
+        ],
+        centre_choices=centre_choices,
+        centre=chosen,
+        item=item,
+        items=report_pages.ITEMS,
+        period_from=period_from,
+        period_to=period_to,
+        hub_mode=source == "hub",
     )
 
 
