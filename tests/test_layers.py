@@ -41,6 +41,7 @@ PURE_MODULES = [
     "reports/itemstats.py",
     "reports/summary.py",
     "reports/dashboard.py",
+    "reports/dossier_pdf.py",
 ]
 FORBIDDEN = (
     "flask",

@@ -42,6 +42,8 @@ AREAS = {
     "/authority/audit/verify": "authority",
     "/authority/hub/": "authority",
     "/authority/reports": "authority",
+    "/authority/query": "authority",
+    "/authority/query?q=330106": "authority",
     "/authority/reports/summary.xlsx": "authority",
 }
 

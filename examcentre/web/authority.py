@@ -263,3 +263,64 @@ def stored_report(report_id: int, fmt: str):
 
     row = db.session.get(StoredReport, report_id) or abort(404)
     return report_pages.stored_download(row, fmt)
+
+
+# --- Query (查询) and the candidate dossier (建档存档) -------------------------------------------
+
+
+@bp.route("/query")
+def query():
+    """Find a candidate by ID number, name, ticket number or application number."""
+    from ..reports.dossier import LIMIT, find_candidates
+
+    text = (request.args.get("q") or "").strip()
+    found = find_candidates(text) if text else []
+    return render_template(
+        "authority/query.html",
+        text=text,
+        found=found,
+        limit=LIMIT,
+        hub_mode=current_app.config.get("HUB_MODE"),
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>")
+def dossier(candidate_id: int):
+    from ..models import Candidate
+    from ..reports.dossier import dossier as build
+
+    candidate = db.session.get(Candidate, candidate_id) or abort(404)
+    return render_template("authority/dossier.html", doc=build(candidate), candidate=candidate)
+
+
+@bp.route("/candidates/<int:candidate_id>.pdf")
+def dossier_pdf(candidate_id: int):
+    from flask import Response
+
+    from ..models import Candidate
+    from ..reports.dossier import dossier as build
+    from ..reports.dossier_pdf import build_pdf
+    from .report_pages import language
+
+    candidate = db.session.get(Candidate, candidate_id) or abort(404)
+    body = build_pdf(build(candidate), language(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dossier-{candidate.id}.pdf"'},
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/verify")
+def verify_result(attempt_id: int):
+    """Re-check one result's sealed archive now (bytes, SHA-256, the audit chain's copy)."""
+    from ..models import Attempt
+    from ..reports.dossier import verify_attempt
+
+    attempt = db.session.get(Attempt, attempt_id) or abort(404)
+    return render_template(
+        "authority/verify_result.html",
+        attempt=attempt,
+        verification=verify_attempt(attempt),
+        result=attempt.result,
+    )
