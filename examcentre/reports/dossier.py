@@ -247,3 +247,81 @@ def dossier(candidate: Candidate) -> dict:
             for e in trail
         ],
     }
+
+
+# -- on an authority hub: the received batches -------------------------------------------------
+
+
+def find_hub_sittings(text: str) -> list:
+    """Sittings received in batches whose ID number, ticket or application number is
+    ``text``, or whose name contains it (newest first; superseded batches included, marked)."""
+    from ..models import HubBatch, HubSitting
+
+    text = text.strip()[:100]
+    if not text:
+        return []
+    return list(
+        db.session.execute(
+            select(HubSitting, HubBatch.current)
+            .join(HubBatch, HubBatch.id == HubSitting.hub_batch_id)
+            .where(
+                or_(
+                    HubSitting.id_number == normalise_id(text),
+                    HubSitting.ticket == text,
+                    HubSitting.application_no == text,
+                    HubSitting.name.contains(text, autoescape=True),
+                )
+            )
+            .order_by(HubSitting.starts_at.desc(), HubSitting.id.desc())
+            .limit(LIMIT)
+        ).all()
+    )
+
+
+def verify_hub_sitting(sitting) -> Verification:
+    """Re-check a received sitting: the batch's signature against the centre's registered
+    key, and the stored rows (candidate and every subject result) against what the centre
+    signed. A row changed in the hub's database after ingest is found here."""
+    import base64
+
+    from ..models import HubBatch, HubCentre, HubSubjectResult
+    from ..transmission import batch as fmt
+    from ..transmission import signing
+
+    batch = db.session.get(HubBatch, sitting.hub_batch_id)
+    centre = db.session.get(HubCentre, batch.hub_centre_id)
+    reasons = []
+    if batch.key_fingerprint != centre.key_fingerprint:
+        reasons.append("the batch was signed with a key that is no longer the centre's")
+    signed = batch.document.encode("utf-8")
+    key = signing.load_public_key(centre.public_key)
+    if not signing.verify(key, base64.b64decode(batch.signature), signed):
+        reasons.append("the stored batch no longer matches its signature")
+        return Verification(sitting.id, False, batch.content_sha256, tuple(reasons))
+    parsed = fmt.parse_batch(json.loads(signed), "$.batch")
+    row = next(
+        (
+            s
+            for s in parsed.sittings
+            if s.ticket == sitting.ticket and s.session_id == sitting.session_ref
+        ),
+        None,
+    )
+    if row is None:
+        reasons.append("the signed batch holds no such sitting")
+        return Verification(sitting.id, False, batch.content_sha256, tuple(reasons))
+    for name in ("id_number", "name", "attendance", "item", "application_no"):
+        if getattr(row, name) != getattr(sitting, name):
+            reasons.append(f"{name} differs from what the centre signed")
+    stored = db.session.scalars(
+        select(HubSubjectResult)
+        .where(HubSubjectResult.sitting_id == sitting.id)
+        .order_by(HubSubjectResult.id)
+    ).all()
+    signed_results = sorted(
+        (r.subject, r.score, r.total, r.passed, r.archive_sha256) for r in row.results
+    )
+    held = sorted((r.subject, r.score, r.total, r.passed, r.archive_sha256) for r in stored)
+    if signed_results != held:
+        reasons.append("the stored results differ from what the centre signed")
+    return Verification(sitting.id, not reasons, batch.content_sha256, tuple(reasons))

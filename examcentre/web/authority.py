@@ -271,16 +271,17 @@ def stored_report(report_id: int, fmt: str):
 @bp.route("/query")
 def query():
     """Find a candidate by ID number, name, ticket number or application number."""
-    from ..reports.dossier import LIMIT, find_candidates
+    from ..reports.dossier import LIMIT, find_candidates, find_hub_sittings
 
     text = (request.args.get("q") or "").strip()
-    found = find_candidates(text) if text else []
+    hub_mode = current_app.config.get("HUB_MODE")
     return render_template(
         "authority/query.html",
         text=text,
-        found=found,
+        found=find_candidates(text) if text else [],
+        received=find_hub_sittings(text) if text and hub_mode else [],
         limit=LIMIT,
-        hub_mode=current_app.config.get("HUB_MODE"),
+        hub_mode=hub_mode,
     )
 
 
@@ -323,4 +324,24 @@ def verify_result(attempt_id: int):
         attempt=attempt,
         verification=verify_attempt(attempt),
         result=attempt.result,
+    )
+
+
+@bp.route("/hub/sittings/<int:sitting_id>/verify")
+def verify_received(sitting_id: int):
+    """Re-check a received sitting against the signed batch it came in."""
+    from ..models import HubSitting, HubSubjectResult
+    from ..reports.dossier import verify_hub_sitting
+
+    sitting = db.session.get(HubSitting, sitting_id) or abort(404)
+    results = db.session.scalars(
+        select(HubSubjectResult)
+        .where(HubSubjectResult.sitting_id == sitting.id)
+        .order_by(HubSubjectResult.id)
+    ).all()
+    return render_template(
+        "authority/verify_received.html",
+        sitting=sitting,
+        results=results,
+        verification=verify_hub_sitting(sitting),
     )
