@@ -145,10 +145,6 @@ def analyse(
 # -- per question ----------------------------------------------------------------------------
 
 
-def _group_sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    return np.bincount(index, weights=values, minlength=size)
-
-
 # Marks are whole sixtieths of a point (exams/grading.py UNITS), so a mark or a total is an
 # integer code: the sorted orders the statistics need come from histograms of these codes
 # instead of sorting millions of rows.
@@ -160,21 +156,6 @@ _BIT_MATRIX = np.array(
     [[(code >> b) & 1 for b in range(len(LETTERS) + 2)] for code in range(FALSE_BIT << 1)],
     dtype=np.float64,
 )
-
-
-def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of marks (in sixtieths) as level indexes 0..L-1, and the levels' values
-    (ascending), by a lookup table rather than a sort of the rows."""
-    codes = np.rint(values * UNITS).astype(np.int64)
-    present = np.bincount(codes) > 0
-    levels = np.flatnonzero(present)
-    lookup = np.cumsum(present) - 1
-    return lookup[codes], levels / UNITS
-
-
-def _histogram(flat: np.ndarray, q_count: int, l_count: int, weights=None) -> np.ndarray:
-    """Q x L sums over rows whose flat index is ``question * L + level``."""
-    return np.bincount(flat, weights=weights, minlength=q_count * l_count).reshape(q_count, l_count)
 
 
 def _smallest_sums(counts: np.ndarray, values: np.ndarray, take: np.ndarray) -> np.ndarray:
@@ -229,66 +210,112 @@ def _group_weights(counts, g):
     return upper * has, lower * has
 
 
+# Rows are processed in chunks: every per-question figure is a sum over rows, so chunks add
+# up, and a chunk's temporaries stay small (10 million rows at once would touch gigabytes of
+# fresh memory on every call).
+CHUNK = 1 << 20
+
+
+def _chunks(size: int):
+    for start in range(0, size, CHUNK):
+        yield slice(start, min(start + CHUNK, size))
+
+
+def _levels(present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code -> level index lookup, the levels' values in points) of the codes present."""
+    return np.cumsum(present) - 1, np.flatnonzero(present) / UNITS
+
+
 def question_statistics(
     data: Responses, questions: Sequence[QuestionInfo], thresholds: Thresholds = Thresholds()
 ) -> list[dict]:
     """One entry per question (in ``questions`` order) with at least one response."""
     q_count = len(questions)
-    if len(data.attempt) == 0:
+    rows = len(data.attempt)
+    if rows == 0:
         return []
     a_count = int(data.attempt.max()) + 1
-    q = data.question
     total_of = np.bincount(data.attempt, weights=data.earned, minlength=a_count)
-    total = total_of[data.attempt]
-    x = data.earned  # the item mark
-    rest = total - x  # the rest of the paper (Moodle's "other marks")
-    n = np.bincount(q, minlength=q_count).astype(np.float64)
+    t_code = np.rint(total_of * UNITS).astype(np.int64)  # per attempt
+    seen = np.bincount(data.attempt, minlength=a_count) > 0
+    t_lookup, t_values = _levels(np.bincount(t_code[seen], minlength=1) > 0)
+    t_level = t_lookup[t_code]
+    t_count = len(t_values)
+    x_max = int(np.rint(data.points.max() * UNITS))
+    r_max = int(t_code.max())
+    z = np.zeros(q_count)
+    n, facility, points_sum, sum_x, sum_r = z.copy(), z.copy(), z.copy(), z.copy(), z.copy()
+    x_present = np.zeros(x_max + 1, dtype=bool)
+    r_present = np.zeros(r_max + 1, dtype=bool)
+    t_hist = np.zeros(q_count * t_count)
+    # Pass 1: counts, sums, the codes present, the totals' histogram per question.
+    for s in _chunks(rows):
+        q, a, x, m = data.question[s], data.attempt[s], data.earned[s], data.points[s]
+        x_code = np.rint(x * UNITS).astype(np.int64)
+        n += np.bincount(q, minlength=q_count)
+        facility += np.bincount(q, weights=x / m, minlength=q_count)
+        points_sum += np.bincount(q, weights=m, minlength=q_count)
+        sum_x += np.bincount(q, weights=x, minlength=q_count)
+        sum_r += np.bincount(q, weights=total_of[a] - x, minlength=q_count)
+        x_present |= np.bincount(x_code, minlength=x_max + 1) > 0
+        r_present |= np.bincount(t_code[a] - x_code, minlength=r_max + 1) > 0
+        t_hist += np.bincount(q * t_count + t_level[a], minlength=q_count * t_count)
+    t_hist = t_hist.reshape(q_count, t_count)
     safe_n = np.where(n > 0, n, 1)
     safe_n1 = np.where(n > 1, n - 1, 1)
-    facility = _group_sums(q, x / data.points, q_count) / safe_n
-    max_points = _group_sums(q, data.points, q_count) / safe_n
-    mean_x = _group_sums(q, x, q_count) / safe_n
-    mean_r = _group_sums(q, rest, q_count) / safe_n
-    dx = x - mean_x[q]
-    dr = rest - mean_r[q]
-    var_x = _group_sums(q, dx * dx, q_count) / safe_n1
-    var_r = _group_sums(q, dr * dr, q_count) / safe_n1
-    cov = _group_sums(q, dx * dr, q_count) / safe_n1
+    facility /= safe_n
+    max_points = points_sum / safe_n
+    mean_x, mean_r = sum_x / safe_n, sum_r / safe_n
+    x_lookup, x_values = _levels(x_present)
+    r_lookup, r_values = _levels(r_present)
+    x_count, r_count = len(x_values), len(r_values)
+    group = np.where(n >= 2, np.floor(GROUP_SHARE * n + 0.5), 0)
+    upper_table, lower_table = (t.ravel() for t in _group_weights(t_hist, group))
+    # Pass 2: (co)variances around the means, the mark and rest histograms, Kelley's groups,
+    # the distractor histograms over (question, choice code).
+    code_count = FALSE_BIT << 1
+    var_x, var_r, cov, up_sum, low_sum = z.copy(), z.copy(), z.copy(), z.copy(), z.copy()
+    x_hist = np.zeros(q_count * x_count)
+    r_hist = np.zeros(q_count * r_count)
+    by_code = [np.zeros(q_count * code_count) for _ in range(4)]
+    for s in _chunks(rows):
+        q, a, x, m = data.question[s], data.attempt[s], data.earned[s], data.points[s]
+        rest = total_of[a] - x  # the rest of the paper (Moodle's "other marks")
+        x_code = np.rint(x * UNITS).astype(np.int64)
+        dx, dr = x - mean_x[q], rest - mean_r[q]
+        var_x += np.bincount(q, weights=dx * dx, minlength=q_count)
+        var_r += np.bincount(q, weights=dr * dr, minlength=q_count)
+        cov += np.bincount(q, weights=dx * dr, minlength=q_count)
+        x_hist += np.bincount(q * x_count + x_lookup[x_code], minlength=q_count * x_count)
+        r_level = r_lookup[t_code[a] - x_code]
+        r_hist += np.bincount(q * r_count + r_level, minlength=q_count * r_count)
+        flat_t = q * t_count + t_level[a]
+        upper, lower = upper_table[flat_t], lower_table[flat_t]
+        score = x / m
+        up_sum += np.bincount(q, weights=score * upper, minlength=q_count)
+        low_sum += np.bincount(q, weights=score * lower, minlength=q_count)
+        c_flat = q * code_count + data.choice[s]
+        for h, w in zip(by_code, (None, upper, lower, rest), strict=True):
+            h += np.bincount(c_flat, weights=w, minlength=q_count * code_count)
+    var_x /= safe_n1
+    var_r /= safe_n1
+    cov /= safe_n1
     defined = (n > 1) & (var_x > ZERO_VARIANCE) & (var_r > ZERO_VARIANCE)
     with np.errstate(divide="ignore", invalid="ignore"):
         discrimination = np.where(defined, cov / np.sqrt(var_x * var_r), np.nan)
     # Cmax: the covariance if the candidates sorted by the rest of the paper were also
     # sorted by this question's mark: sum over the x levels of (x - mean) times the sum of
     # the rest values in the same ranks of the sorted rest.
-    x_level, x_values = _codes(x)
-    r_level, r_values = _codes(rest)
-    x_hist = _histogram(q * len(x_values) + x_level, q_count, len(x_values))
-    r_hist = _histogram(q * len(r_values) + r_level, q_count, len(r_values))
-    bounds = np.cumsum(x_hist, axis=1)
-    prefix = _smallest_sums(r_hist, r_values, bounds)
+    bounds = np.cumsum(x_hist.reshape(q_count, x_count), axis=1)
+    prefix = _smallest_sums(r_hist.reshape(q_count, r_count), r_values, bounds)
     segment = np.diff(np.concatenate([np.zeros((q_count, 1)), prefix], axis=1), axis=1)
     cmax = ((x_values[None, :] - mean_x[:, None]) * segment).sum(axis=1) / safe_n1
     with np.errstate(divide="ignore", invalid="ignore"):
         efficiency = np.where(defined & (cmax > 0), cov / cmax, np.nan)
-    t_level, t_values = _codes(total)
-    t_flat = q * len(t_values) + t_level
-    t_hist = _histogram(t_flat, q_count, len(t_values))
-    group = np.where(n >= 2, np.floor(GROUP_SHARE * n + 0.5), 0)
-    upper_table, lower_table = _group_weights(t_hist, group)
-    upper, lower = upper_table.ravel()[t_flat], lower_table.ravel()[t_flat]
-    item_score = x / data.points
     safe_g = np.where(group > 0, group, 1)
-    d27 = np.where(
-        group > 0,
-        (_group_sums(q, item_score * upper, q_count) - _group_sums(q, item_score * lower, q_count))
-        / safe_g,
-        np.nan,
-    )
-    # The distractor table: one histogram per figure over (question, choice code), then
-    # each option's column is the sum over the codes holding its bit.
-    code_count = FALSE_BIT << 1
-    c_flat = q * code_count + data.choice
-    by_code = [_histogram(c_flat, q_count, code_count, w) for w in (None, upper, lower, rest)]
+    d27 = np.where(group > 0, (up_sum - low_sum) / safe_g, np.nan)
+    # Each option's column is the sum over the choice codes holding its bit.
+    by_code = [h.reshape(q_count, code_count) for h in by_code]
     tables = [h @ _BIT_MATRIX for h in by_code]
     blank = [h[:, 0] for h in by_code]
     bit_index = {1 << b: b for b in range(len(LETTERS) + 2)}
@@ -373,16 +400,26 @@ def test_statistics(data: Responses) -> dict:
     scores = 100 * earned / possible
     n = len(scores)
     slots = int(data.slot.max()) + 1
-    # The slots matrix (attempts x slots) of marks as a percentage of the paper, so that
-    # the slots' variances add up on the same scale as the total's.
+    # Each slot's mark as a percentage of the paper, so that the slots' variances add up on
+    # the same scale as the total's; an attempt without the slot counts 0 there. Two
+    # passes over the rows (mean, then squares around it), chunk by chunk.
     index = np.cumsum(present) - 1
-    marks = np.zeros((n, slots))
-    marks[index[data.attempt], data.slot] = 100 * data.earned / possible[index[data.attempt]]
+    slot_n, slot_sum = np.zeros(slots), np.zeros(slots)
+    for part in _chunks(len(data.attempt)):
+        y = 100 * data.earned[part] / possible[index[data.attempt[part]]]
+        slot_n += np.bincount(data.slot[part], minlength=slots)
+        slot_sum += np.bincount(data.slot[part], weights=y, minlength=slots)
+    slot_mean = slot_sum / n
+    slot_squares = (n - slot_n) * slot_mean**2  # the attempts without the slot
+    for part in _chunks(len(data.attempt)):
+        y = 100 * data.earned[part] / possible[index[data.attempt[part]]]
+        d = y - slot_mean[data.slot[part]]
+        slot_squares += np.bincount(data.slot[part], weights=d * d, minlength=slots)
     mean = float(scores.mean())
     sd = float(scores.std(ddof=1)) if n > 1 else float("nan")
     alpha = float("nan")
     if n > 1 and slots > 1 and sd > 0:
-        slot_var = marks.var(axis=0, ddof=1).sum()
+        slot_var = slot_squares.sum() / (n - 1)
         alpha = slots / (slots - 1) * (1 - slot_var / sd**2)
     error_ratio = np.sqrt(1 - alpha) if np.isfinite(alpha) and alpha <= 1 else float("nan")
     centred = scores - mean

@@ -247,3 +247,24 @@ def test_random_data_agree_with_the_textbook_computation():
             assert (got is None) == (value is None), (q, name)
             if value is not None:
                 assert got == pytest.approx(value, abs=1e-6), (q, name)
+
+
+def test_chunks_add_up_to_the_same_figures(monkeypatch):
+    from examcentre.reports import itemstats
+
+    rng = np.random.default_rng(3)
+    info = [QuestionInfo(i, f"Q{i}", "single", "A", 4) for i in range(5)]
+    rows = [
+        (a, int(q), s, float(rng.choice([0.0, 1.0])), 1.0, int(rng.choice([A, B, C, 0])))
+        for a in range(30)
+        for s, q in enumerate(rng.choice(5, size=3, replace=False))
+    ]
+    data = Responses.from_rows(rows)
+    whole = analyse(data, info, ANY)
+    monkeypatch.setattr(itemstats, "CHUNK", 7)  # 90 rows in 13 chunks
+    chunked = analyse(data, info, ANY)
+    assert chunked["test"] == pytest.approx(whole["test"])
+    for a, b in zip(whole["questions"], chunked["questions"], strict=True):
+        for key in ("n", "facility", "discrimination", "discrimination_27", "efficiency", "flags"):
+            assert a[key] == pytest.approx(b[key]), key
+        assert a["distractors"] == b["distractors"]
