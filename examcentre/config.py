@@ -141,5 +141,27 @@ class DefaultConfig:
     APPEAL_ANSWER_WORKING_DAYS = 3
     APPEAL_FOLLOWUP_DAYS = 7
 
+    # --- Item statistics (reports/itemstats.py, docs/item-statistics.md) -----------------
+    # A question is flagged too hard below / too easy above these facility indexes (0..1),
+    # negatively discriminating below this corrected point-biserial, and never on fewer
+    # responses than ITEM_STATS_MIN_RESPONSES (too few to tell a fault from noise).
+    ITEM_STATS_FACILITY_MIN = 0.2
+    ITEM_STATS_FACILITY_MAX = 0.9
+    ITEM_STATS_DISCRIMINATION_MIN = 0.0
+    ITEM_STATS_MIN_RESPONSES = 30
+    # The nightly job computes the statistics of the last N days (up to yesterday), at this
+    # local hour.
+    ITEM_STATS_PERIOD_DAYS = 365
+    ITEM_STATS_HOUR = 4
+    # The local hour of the nightly job that keeps last month's summary report (once).
+    MONTHLY_REPORT_HOUR = 5
+    # Authority dashboard: a centre's theory pass rate more than this many points from the
+    # mean of the other centres' is highlighted, among centres with at least OUTLIER_MIN_SAT
+    # decided theory results in the period (reports/dashboard.py).
+    OUTLIER_PASS_RATE_POINTS = 20
+    OUTLIER_MIN_SAT = 30
+    # Months shown in the dashboard's trend chart.
+    DASHBOARD_TREND_MONTHS = 12
+
     # --- Forms -----------------------------------------------------------------------------
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -122,6 +122,74 @@ def deliver_results(app: Flask) -> int:
     return delivered
 
 
+def refresh_item_statistics(app: Flask) -> dict[str, int]:
+    """Nightly: recompute every centre's item statistics over the rolling period
+    (ITEM_STATS_PERIOD_DAYS up to yesterday), so that the pages only read the cache. Each
+    centre commits on its own; returns the flagged questions per centre."""
+    from sqlalchemy import select
+
+    from .clock import centre_today
+    from .models import Centre
+    from .reports import operations as reports
+
+    flagged = {}
+    with app.app_context():
+        period = reports.rolling_period(centre_today(), app.config["ITEM_STATS_PERIOD_DAYS"])
+        thresholds = reports.thresholds_from(app.config)
+        for centre in db.session.scalars(select(Centre).order_by(Centre.code)).all():
+            try:
+                rows = reports.refresh_item_statistics(
+                    SYSTEM,
+                    centre.id,
+                    *period,
+                    app.config["BABEL_DEFAULT_TIMEZONE"],
+                    thresholds,
+                    datetime.now(UTC),
+                )
+                db.session.commit()
+            except Exception:  # logged, retried the next night
+                db.session.rollback()
+                app.logger.exception("item statistics of %s not computed", centre.code)
+                continue
+            flagged[centre.code] = sum(row.flagged for row in rows)
+    return flagged
+
+
+def store_monthly_reports(app: Flask) -> int:
+    """Nightly (idempotent): keep last month's summary report of every centre, and on an
+    authority hub the all-centres report from the received batches. A month already stored
+    is skipped, so the first night of a month makes them and a server that was down then
+    catches up. Returns how many were made."""
+    from sqlalchemy import select
+
+    from .clock import centre_today
+    from .models import Centre
+    from .reports import operations as reports
+
+    made = 0
+    with app.app_context():
+        month = reports.previous_month(centre_today())
+        timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
+        targets = [
+            (centre, "local", centre.code)
+            for centre in db.session.scalars(select(Centre).order_by(Centre.code)).all()
+        ]
+        if app.config.get("HUB_MODE"):
+            targets.append((None, "hub", None))
+        for centre, source, label in targets:
+            try:
+                row = reports.store_monthly_report(
+                    SYSTEM, centre, source, month, timezone, datetime.now(UTC), label
+                )
+                db.session.commit()
+            except Exception:  # logged, retried the next night
+                db.session.rollback()
+                app.logger.exception("monthly report of %s not stored", label or "all centres")
+                continue
+            made += row is not None
+    return made
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.add_job(
         submit_overdue_papers,
@@ -145,6 +213,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     )
     _nightly(scheduler, app, verify_audit_chain, app.config["AUDIT_VERIFY_HOUR"], 7)
     _nightly(scheduler, app, check_every_centre, app.config["COMPLIANCE_CHECK_HOUR"], 17)
+    _nightly(scheduler, app, refresh_item_statistics, app.config["ITEM_STATS_HOUR"], 27)
+    _nightly(scheduler, app, store_monthly_reports, app.config["MONTHLY_REPORT_HOUR"], 37)
 
 
 def _nightly(scheduler: BaseScheduler, app: Flask, job, hour: int, minute: int) -> None:

@@ -51,6 +51,8 @@ def test_schedule_holds_one_nightly_job_at_the_configured_hour(app):
         assert sorted(jobs) == [
             "check-every-centre",
             "deliver-results",
+            "refresh-item-statistics",
+            "store-monthly-reports",
             "submit-overdue-papers",
             "verify-audit-chain",
         ]

@@ -44,6 +44,10 @@ PURE_MODULES = [
     "applications/uploads.py",
     "appeals/states.py",
     "appeals/letter_pdf.py",
+    "reports/itemstats.py",
+    "reports/summary.py",
+    "reports/dashboard.py",
+    "reports/dossier_pdf.py",
 ]
 FORBIDDEN = (
     "flask",

@@ -44,11 +44,18 @@ AREAS = {
     "/centre/appeals/?state=received&type=conduct": "centre_admin",
     "/centre/appeals/new": "centre_admin",
     "/centre/appeals/statistics": "centre_admin",
+    "/centre/reports/items": "centre_admin",
+    "/centre/reports/summary": "centre_admin",
+    "/centre/reports/summary.csv": "centre_admin",
     "/authority/": "authority",
     "/authority/audit": "authority",
     "/authority/audit/verify": "authority",
     "/authority/hub/": "authority",
     "/authority/appeals": "authority",
+    "/authority/reports": "authority",
+    "/authority/query": "authority",
+    "/authority/query?q=330106": "authority",
+    "/authority/reports/summary.xlsx": "authority",
 }
 
 

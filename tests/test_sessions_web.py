@@ -332,8 +332,8 @@ def test_release_refused_by_failing_rules_lists_them(client, login_as, make):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    # R-SYS fails until every exam-system function exists: the platform is unfinished.
-    assert "<strong>R-SYS</strong>" in page
+    # The centre's bank covers no blueprint cell: R-BANK blocks the release.
+    assert "<strong>R-BANK</strong>" in page
     db.session.expire_all()
     assert db.session.get(ExamSession, session.id).state == "scheduled"
 

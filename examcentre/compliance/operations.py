@@ -55,6 +55,22 @@ PLATFORM_SYSTEM_FUNCTIONS: dict[ExamSystemFunction, str] = {
         " examcentre.results/1 成绩批次，Ed25519 签名，发件箱自动重试发送至主管部门汇集端，"
         "或导出文件离线传送）"
     ),
+    ExamSystemFunction.STATISTICS: (
+        "试题统计 /centre/reports/items（examcentre/reports/itemstats：难度系数、区分度、"
+        "干扰项、KR-20 信度，每晚计算；综合看板 /authority/）"
+    ),
+    ExamSystemFunction.QUERY: (
+        "查询 /authority/query（examcentre/reports/dossier：按身份证号、姓名、准考证号、"
+        "申请编号查找考生，校验成绩存档）"
+    ),
+    ExamSystemFunction.SUMMARY_REPORTS: (
+        "汇总报表 /centre/reports/summary、/authority/reports（examcentre/reports/summary："
+        "PDF、CSV、Excel，每月自动生成并保存）"
+    ),
+    ExamSystemFunction.FILING_AND_ARCHIVING: (
+        "考生档案 /authority/candidates（examcentre/reports/dossier：报名、考试、取自已校验"
+        "存档的试卷与作答、成绩、审计记录，页面与 PDF）"
+    ),
 }
 
 

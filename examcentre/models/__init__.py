@@ -31,6 +31,7 @@ from .practical import (
     SimulatorRun,
     Station,
 )
+from .reports import ItemStatistics, StoredReport
 from .session import ExamSession, session_examiners, session_invigilators, session_terminals
 from .transmission import HubBatch, HubCentre, HubSitting, HubSubjectResult, OutboxBatch
 from .types import UTCDateTime, utcnow
@@ -67,6 +68,7 @@ __all__ = [
     "HubCentre",
     "HubSitting",
     "HubSubjectResult",
+    "ItemStatistics",
     "KeyCorrection",
     "OutboxBatch",
     "Paper",
@@ -79,6 +81,7 @@ __all__ = [
     "Role",
     "SimulatorRun",
     "Station",
+    "StoredReport",
     "SyllabusPoint",
     "Terminal",
     "UTCDateTime",

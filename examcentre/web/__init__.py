@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         labels,
         main,
         records,
+        reports,
         results,
         sessions,
         stations,
@@ -46,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
         results,
         appeals,
         applications,
+        reports,
         authority,
         api,
     ):
