@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit.operations import Actor, record
 from ..exams import archive, grading
@@ -34,6 +34,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..numbering import add_with_running_number
 from ..papers.blueprint import Spec
 from ..workdays import WorkingCalendar
 from . import states
@@ -89,12 +90,8 @@ def open_case(
         raise AppealError("ticket", _l("No such admission ticket at this centre."))
     if case_type in (CaseType.SCORE_THEORY, CaseType.SCORE_PRACTICAL) and ticket is None:
         raise AppealError("ticket", _l("A score review names the admission ticket."))
-    count = db.session.scalar(
-        select(func.count()).select_from(AppealCase).where(AppealCase.centre_id == centre.id)
-    )
     case = AppealCase(
         centre_id=centre.id,
-        number=f"SS{received_on:%Y%m%d}-{count + 1:04d}",
         case_type=case_type,
         state=CaseState.RECEIVED,
         complainant_name=complainant_name.strip(),
@@ -106,7 +103,7 @@ def open_case(
         answer_due_on=states.answer_due(received_on, calendar, answer_days),
         created_by=_by(actor),
     )
-    db.session.add(case)
+    add_with_running_number(case, lambda n: f"SS{received_on:%Y%m%d}-{n:04d}")
     record(
         actor,
         "appeal.open",

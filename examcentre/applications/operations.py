@@ -4,13 +4,13 @@ every change audited). The rules live in ``rules`` (pure), the file checks in ``
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit.operations import Actor, record
 from ..bank.vocab import ITEMS
@@ -25,6 +25,7 @@ from ..models import (
     ExamSession,
     utcnow,
 )
+from ..numbering import add_with_running_number
 from . import rules, uploads
 
 DOCUMENT_KINDS = ("photo", "id_card", "training", "health", "education", "other")
@@ -60,11 +61,8 @@ def _by(actor: Actor) -> str:
     return f"{actor.type}:{actor.label}"
 
 
-def _next_number(centre: Centre, on: date) -> str:
-    count = db.session.scalar(
-        select(func.count()).select_from(Application).where(Application.centre_id == centre.id)
-    )
-    return f"SQ{on:%Y%m%d}-{count + 1:04d}"
+def _number(on: date) -> Callable[[int], str]:
+    return lambda n: f"SQ{on:%Y%m%d}-{n:04d}"
 
 
 def _store_documents(
@@ -132,7 +130,6 @@ def create_application(
         raise ApplicationError("employer", _l("An employer's application names the employer."))
     application = Application(
         centre_id=centre.id,
-        number=_next_number(centre, on),
         item=data.item,
         applied_by=data.applied_by,
         id_number=resident.number,
@@ -151,7 +148,7 @@ def create_application(
         state=rules.ApplicationState.SUBMITTED,
         created_by=_by(actor),
     )
-    db.session.add(application)
+    add_with_running_number(application, _number(on))
     record(
         actor,
         "application.create",
