@@ -3,7 +3,10 @@
 One query layer, two sources with the same columns:
 
 - **local** (a centre's install): admission tickets, sessions, the newest theory result
-  version of each attempt, and simulator runs that counted as the exam;
+  version of each attempt, the newest practical result version of each ticket (the two
+  examiners' reconciled result, mode real or simulator), and simulator runs that counted as
+  the exam but have no practical result yet (a run the examiners' sheets started from is
+  counted once, through its practical result);
 - **hub** (an authority-hub install): ``hub_sittings`` and ``hub_subject_results`` of
   *current* batches only (a re-scored session's older batch is not counted twice).
 
@@ -11,6 +14,9 @@ One query layer, two sources with the same columns:
 attendance, and ``seq`` (1 for a candidate's first sitting of the item, so > 1 is a retake,
 counted over all sittings before the period too). ``results(source)`` has: sitting_key,
 centre, item, starts_at, subject (theory / practical / simulator), score (0-100), passed.
+
+Theory and practical are separate sessions (separate tickets), so the overall pass rate
+pairs them by candidate (ID number) and item within the period, not by sitting.
 
 Everything is grouped in the database (GROUP BY, CASE sums): the rows never come to Python,
 so a period over a million results costs one pass of the database.
@@ -22,6 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
@@ -38,6 +45,7 @@ from ..models import (
     HubSitting,
     HubSubjectResult,
     Paper,
+    PracticalResult,
     SimulatorRun,
     User,
     session_invigilators,
@@ -132,8 +140,37 @@ def _local_results(centre_id: int | None):
         .join(Centre, Centre.id == Attempt.centre_id)
         .where(Attempt.state == "submitted")
     )
-    # A simulator run counts only when it was accepted as the exam (the centre's setting);
-    # the practical examiners' sheets (issue 8) will join this union as "practical".
+    newest_practical = (
+        select(PracticalResult.ticket_id, func.max(PracticalResult.version).label("version"))
+        .group_by(PracticalResult.ticket_id)
+        .subquery()
+    )
+    practical = (
+        select(
+            PracticalResult.ticket_id.label("sitting_key"),
+            Centre.code.label("centre"),
+            ExamSession.item.label("item"),
+            ExamSession.starts_at.label("starts_at"),
+            literal("practical").label("subject"),
+            PracticalResult.score.label("score"),
+            PracticalResult.passed.label("passed"),
+        )
+        .join(
+            newest_practical,
+            and_(
+                newest_practical.c.ticket_id == PracticalResult.ticket_id,
+                newest_practical.c.version == PracticalResult.version,
+            ),
+        )
+        .join(AdmissionTicket, AdmissionTicket.id == PracticalResult.ticket_id)
+        .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+        .join(Centre, Centre.id == PracticalResult.centre_id)
+    )
+    # A simulator run counts only when it was accepted as the exam (the centre's setting),
+    # and only until the examiners settle a result for that ticket: their sheets start from
+    # the run (practical.operations.start_sheet), so the result (mode "simulator") is the
+    # run's score as the examiners signed it, and counting both would count one exam twice.
+    settled = select(PracticalResult.id).where(PracticalResult.ticket_id == SimulatorRun.ticket_id)
     simulator = (
         select(
             SimulatorRun.ticket_id.label("sitting_key"),
@@ -147,15 +184,24 @@ def _local_results(centre_id: int | None):
         .join(AdmissionTicket, AdmissionTicket.id == SimulatorRun.ticket_id)
         .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
         .join(Centre, Centre.id == SimulatorRun.centre_id)
-        .where(SimulatorRun.mode == "exam")
+        .where(SimulatorRun.mode == "exam", ~settled.exists())
     )
     if centre_id is not None:
         theory = theory.where(Attempt.centre_id == centre_id)
+        practical = practical.where(PracticalResult.centre_id == centre_id)
         simulator = simulator.where(SimulatorRun.centre_id == centre_id)
-    return union_all(theory, simulator)
+    return union_all(theory, practical, simulator)
 
 
 def _hub_results(centre_code: str | None):
+    # The same rule as the local source: a batch lists a simulator exam run and the practical
+    # result the examiners signed from it; the sitting's practical result counts, not both.
+    other = aliased(HubSubjectResult)
+    settled = select(other.id).where(
+        other.sitting_id == HubSubjectResult.sitting_id,
+        other.hub_batch_id == HubSubjectResult.hub_batch_id,
+        other.subject == "practical",
+    )
     statement = (
         select(
             HubSubjectResult.sitting_id.label("sitting_key"),
@@ -167,7 +213,10 @@ def _hub_results(centre_code: str | None):
             HubSubjectResult.passed.label("passed"),
         )
         .join(HubBatch, HubBatch.id == HubSubjectResult.hub_batch_id)
-        .where(HubBatch.current.is_(True))
+        .where(
+            HubBatch.current.is_(True),
+            or_(HubSubjectResult.subject != "simulator", ~settled.exists()),
+        )
     )
     if centre_code is not None:
         statement = statement.where(HubSubjectResult.centre_code == centre_code)
@@ -256,35 +305,48 @@ def subject_counts(source, centre, start, end, items=None) -> list[dict]:
 
 
 def overall_counts(source, centre, start, end, items=None) -> list[dict]:
-    """Per centre and item: sittings with both a theory and a practical (or simulator)
-    result, all decided ("decided"), and of those, the ones passed in every subject."""
+    """Per centre and item: candidates (ID number) with a decided theory result and a decided
+    practical (or simulator) result in the period ("decided"), and of those, the ones who
+    passed both ("passed": at least one passed result of each subject, as
+    ``practical.results.combined_result`` counts a retake that passes).
+
+    Theory and practical are separate sessions with separate tickets, so the pair is the
+    candidate's theory and practical sittings of the item, not one sitting."""
     r = results(source, centre)
+    base = (_local_sittings(centre) if source == LOCAL else _hub_sittings(centre)).subquery()
     practical = r.c.subject.in_(PRACTICAL_SUBJECTS)
-    per_sitting = (
+    theory = r.c.subject == "theory"
+    decided = r.c.passed.is_not(None)
+
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    per_pair = (
         select(
-            r.c.sitting_key,
             r.c.centre,
             r.c.item,
-            func.max(case((r.c.subject == "theory", 1), else_=0)).label("theory"),
-            func.max(case((practical, 1), else_=0)).label("practical"),
-            func.min(case((r.c.passed.is_(True), 1), (r.c.passed.is_(False), 0), else_=-1)).label(
-                "worst"
-            ),
+            base.c.id_number,
+            flag(and_(theory, decided)).label("theory_decided"),
+            flag(and_(theory, r.c.passed.is_(True))).label("theory_passed"),
+            flag(and_(practical, decided)).label("practical_decided"),
+            flag(and_(practical, r.c.passed.is_(True))).label("practical_passed"),
         )
+        .join(base, base.c.sitting_key == r.c.sitting_key)
         .where(*_in_period(lambda t: t.c.starts_at, start, end, items)(r))
-        .group_by(r.c.sitting_key, r.c.centre, r.c.item)
+        .group_by(r.c.centre, r.c.item, base.c.id_number)
         .subquery()
     )
-    both = and_(per_sitting.c.theory == 1, per_sitting.c.practical == 1)
+    both = and_(per_pair.c.theory_decided == 1, per_pair.c.practical_decided == 1)
+    passed = and_(both, per_pair.c.theory_passed == 1, per_pair.c.practical_passed == 1)
     rows = db.session.execute(
         select(
-            per_sitting.c.centre,
-            per_sitting.c.item,
-            _as_int(and_(both, per_sitting.c.worst >= 0)).label("decided"),
-            _as_int(and_(both, per_sitting.c.worst == 1)).label("passed"),
+            per_pair.c.centre,
+            per_pair.c.item,
+            _as_int(both).label("decided"),
+            _as_int(passed).label("passed"),
         )
-        .group_by(per_sitting.c.centre, per_sitting.c.item)
-        .order_by(per_sitting.c.centre, per_sitting.c.item)
+        .group_by(per_pair.c.centre, per_pair.c.item)
+        .order_by(per_pair.c.centre, per_pair.c.item)
     ).all()
     return [_plain(row) for row in rows]
 

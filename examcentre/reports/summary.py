@@ -6,8 +6,9 @@ merges them per centre and item, derives the rates, and lays them out. Rates:
 
 - pass rate of a subject = passed / decided results (a result with ``passed`` null, e.g. a
   simulator run whose remaining tasks wait for the examiners, is not decided);
-- overall pass rate = sittings passed in every subject / sittings with a decided theory and
-  a decided practical (or simulator) result;
+- overall pass rate = candidates (per item, in the period) who passed both theory and
+  practical (or simulator) / candidates with a decided result of each; theory and practical
+  are separate sittings, paired by ID number;
 - retakes = sittings that are not the candidate's first of the item (ever, not only in the
   period); absences = sittings marked absent.
 """

@@ -1,0 +1,101 @@
+"""Reports with practical results (issue 8) on a centre's install: pass rates of theory,
+practical and overall against a hand count, and a simulator exam run counted once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from examcentre.extensions import db
+from examcentre.models import Centre, PracticalResult, SimulatorRun
+from examcentre.reports import operations as ops
+
+from .practicalfixture import PERIOD, TZ, build
+
+
+def test_practical_results_and_the_overall_pass_rate_match_the_hand_count(app, make):
+    centre, _session, _users, tickets, _sheets = build(make)
+    assert [
+        r.version for r in db.session.query(PracticalResult).filter_by(ticket_id=tickets["A"].id)
+    ] == [1, 2]
+    doc = ops.period_summary("local", centre.id, *PERIOD, TZ, centre_label=centre.code)
+    (row,) = doc["rows"]
+    # Theory: A 100, B 80, C 50 -> 2 of 3 passed.
+    assert (row["theory"]["decided"], row["theory"]["passed"]) == (3, 2)
+    # Practical, newest version per ticket: A 98 (v2, not v1's 100), B 50, C 100, D 90.
+    practical = row["practical"]
+    assert (practical["results"], practical["decided"], practical["passed"]) == (4, 4, 3)
+    assert practical["pass_rate"] == 75.0
+    assert practical["mean_score"] == round((98 + 50 + 100 + 90) / 4, 1) == 84.5
+    assert practical["histogram"][9] == 3 and practical["histogram"][5] == 1
+    # Overall: A (pass, pass), B (pass, fail), C (fail, pass) are decided; D has no theory.
+    assert row["overall"] == {"decided": 3, "passed": 1, "pass_rate": 33.3}
+    assert doc["totals"]["overall"]["pass_rate"] == 33.3
+    # Sittings: 3 theory + 4 practical tickets in two sessions.
+    assert (row["sessions"], row["enrolled"], row["sat"]) == (2, 7, 7)
+    # December only: the practical counts, but no theory, so nobody is decided overall.
+    december = ops.period_summary("local", centre.id, date(2026, 12, 1), date(2026, 12, 31), TZ)
+    assert december["rows"][0]["practical"]["results"] == 4
+    assert december["rows"][0]["overall"] == {"decided": 0, "passed": 0, "pass_rate": None}
+    # Another centre's summary does not see them.
+    other = make.centre()
+    assert ops.period_summary("local", other.id, *PERIOD, TZ)["rows"] == []
+    assert db.session.get(Centre, centre.id) is not None
+
+
+def test_a_simulator_exam_run_counts_until_its_practical_result_and_then_once(app, client, make):
+    from examcentre.practical import operations as practical
+    from examcentre.practical.stations import set_simulator_counts_as_exam
+
+    from ..factories import TEST_ACTOR
+    from ..practical.practicaldata import ITEM, enrol, practical_session
+    from ..practical.stationdata import encode, post, registered_station, run_payload
+    from ..practical.test_examiner_sheets import actor, full_marks
+    from .practicalfixture import NOW, SETTINGS
+
+    session, users = practical_session(make)
+    centre = db.session.get(Centre, session.centre_id)
+    ticket = enrol(session, requires_theory_pass=False)
+    session.state = "released"
+    db.session.commit()
+    setup = registered_station(make, ticket=ticket)
+    set_simulator_counts_as_exam(TEST_ACTOR, centre, ITEM, True)
+    db.session.commit()
+    assert post(client, "SIM-01", setup.secret, encode(run_payload(setup))).status_code == 201
+    run = db.session.query(SimulatorRun).one()
+
+    def practical_row():
+        doc = ops.period_summary("local", centre.id, *PERIOD, TZ)
+        return doc["rows"][0]["practical"]
+
+    # The run alone: one result, not decided (the examiners' tasks are still open).
+    before = practical_row()
+    assert (before["results"], before["decided"]) == (1, 0)
+    assert before["mean_score"] == round(run.total, 1)
+    for user in users:
+        row = practical.start_sheet(actor(user), user, ticket)
+        assert row.simulator_run_id == run.id
+        for task in ("part_identification", "emergency_scenario"):
+            practical.save_task(actor(user), user, row, task, full_marks()[task])
+        practical.sign_sheet(actor(user), user, row, NOW, SETTINGS)
+    db.session.commit()
+    result = db.session.query(PracticalResult).one()
+    assert result.mode == "simulator" and result.simulator_run_id == run.id
+    # Settled: the practical result replaces the run, one result for one exam.
+    after = practical_row()
+    assert (after["results"], after["decided"], after["passed"]) == (1, 1, 1)
+    assert after["mean_score"] == round(result.score, 1) != round(run.total, 1)
+
+
+def test_on_a_hub_a_sittings_practical_result_replaces_its_simulator_run(app):
+    from .test_summary import hub_batch, hub_sitting
+
+    batch = hub_batch("C1", 1)
+    hub_sitting(batch, 1, "A", "checked_in", [("simulator", 48.0, None), ("practical", 95.0, True)])
+    hub_sitting(batch, 1, "B", "checked_in", [("simulator", 80.0, True)])
+    hub_sitting(batch, 2, "A", "checked_in", [("theory", 90.0, True)])
+    db.session.commit()
+    (row,) = ops.period_summary("hub", None, *PERIOD, TZ)["rows"]
+    assert (row["practical"]["results"], row["practical"]["passed"]) == (2, 2)
+    assert row["practical"]["mean_score"] == 87.5
+    # A's theory (session 2) and practical (session 1) pair up by ID number.
+    assert row["overall"] == {"decided": 1, "passed": 1, "pass_rate": 100.0}
