@@ -54,7 +54,7 @@ def both_sign(users, ticket, first_entries, second_entries):
 
 def build(make):
     session, users = practical_session(make)
-    lead, other = users
+    lead, _other = users
     centre = db.session.get(Centre, session.centre_id)
     theory = make.exam_tickets(3, centre=centre)
     sit_all(theory, [10, 8, 5])
