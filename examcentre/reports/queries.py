@@ -40,6 +40,7 @@ from ..models import (
     Blueprint,
     Candidate,
     Centre,
+    ExaminerSheet,
     ExamSession,
     HubBatch,
     HubSitting,
@@ -406,8 +407,8 @@ def incident_counts(centre_id: int, start, end, items=None) -> list[dict]:
 
 
 def invigilator_workload(centre_id: int, start, end, items=None) -> list[dict]:
-    """Per invigilator: sessions invigilated and candidates who sat in them. (Practical
-    examiners' workload joins this when their score sheets are recorded, issue 8.)"""
+    """Per invigilator: sessions invigilated and candidates who sat in them (practical
+    examiners: ``examiner_workload``)."""
     sat = (
         select(AdmissionTicket.session_id, func.count().label("sat"))
         .where(AdmissionTicket.attendance == "checked_in")
@@ -436,6 +437,62 @@ def invigilator_workload(centre_id: int, start, end, items=None) -> list[dict]:
         .order_by(User.display_name)
     ).all()
     return [_plain(row) for row in rows]
+
+
+def examiner_workload(centre_id: int, start, end, items=None) -> list[dict]:
+    """Per practical examiner, over the sessions of the period: candidates scored (tickets
+    with at least one signed sheet of theirs), sheets signed (every signed version),
+    amendments (sheet versions after the first, drafts included: each was opened with a
+    reason) and lead decisions (result versions the lead decided, ``practical_results``
+    status lead_decided; the result names the lead by display name)."""
+    where = [
+        ExaminerSheet.centre_id == centre_id,
+        ExamSession.starts_at >= start,
+        ExamSession.starts_at < end,
+        *([ExamSession.item.in_(items)] if items else []),
+    ]
+    signed = ExaminerSheet.status == "signed"
+    rows = db.session.execute(
+        select(
+            User.display_name.label("name"),
+            User.username.label("username"),
+            func.count(func.distinct(case((signed, ExaminerSheet.ticket_id)))).label(
+                "candidates"
+            ),
+            _as_int(signed).label("signed"),
+            _as_int(ExaminerSheet.version > 1).label("amendments"),
+        )
+        .join(User, User.id == ExaminerSheet.examiner_id)
+        .join(AdmissionTicket, AdmissionTicket.id == ExaminerSheet.ticket_id)
+        .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+        .where(*where)
+        .group_by(User.id, User.display_name, User.username)
+        .order_by(User.display_name, User.username)
+    ).all()
+    decisions = dict(
+        db.session.execute(
+            select(PracticalResult.lead, func.count())
+            .join(AdmissionTicket, AdmissionTicket.id == PracticalResult.ticket_id)
+            .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+            .where(
+                PracticalResult.centre_id == centre_id,
+                PracticalResult.status == "lead_decided",
+                *where[1:],
+            )
+            .group_by(PracticalResult.lead)
+        ).all()
+    )
+    out = []
+    for row in rows:
+        data = _plain(row)
+        data["lead_decisions"] = int(decisions.pop(data["name"], 0) or 0)
+        out.append(data)
+    # A lead with decisions but no sheet of their own in the period (not expected: the lead
+    # scores too) is still listed, so that no decision goes uncounted.
+    for name, count in sorted(decisions.items(), key=lambda kv: str(kv[0])):
+        out.append({"name": name, "username": None, "candidates": 0, "signed": 0,
+                    "amendments": 0, "lead_decisions": int(count)})  # fmt: skip
+    return out
 
 
 def versions_used(centre_id: int, start, end, items=None) -> list[dict]:

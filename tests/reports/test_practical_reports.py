@@ -99,3 +99,54 @@ def test_on_a_hub_a_sittings_practical_result_replaces_its_simulator_run(app):
     assert row["practical"]["mean_score"] == 87.5
     # A's theory (session 2) and practical (session 1) pair up by ID number.
     assert row["overall"] == {"decided": 1, "passed": 1, "pass_rate": 100.0}
+
+
+def test_examiner_workload_in_the_summary_page_pdf_csv_and_xlsx(app, client, make, login_as):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from examcentre.reports import summary
+
+    centre, _session, (lead, other), _tickets, _sheets = build(make)
+    doc = ops.period_summary("local", centre.id, *PERIOD, TZ, centre_label=centre.code)
+    by_name = {row["name"]: row for row in doc["examiners"]}
+    # 王五: A v1 and v2 (one amendment), B, C, D; decided D as lead. 孙八: A, B, C, D.
+    assert by_name == {
+        lead.display_name: {"name": "王五", "username": lead.username, "candidates": 4,
+                            "signed": 5, "amendments": 1, "lead_decisions": 1},
+        other.display_name: {"name": "孙八", "username": other.username, "candidates": 4,
+                             "signed": 4, "amendments": 0, "lead_decisions": 0},
+    }  # fmt: skip
+    # The hub source and all-centres reports do not have the sheets.
+    assert ops.period_summary("local", None, *PERIOD, TZ)["examiners"] is None
+    # October: no practical session, nobody listed.
+    assert ops.period_summary("local", centre.id, date(2026, 10, 1), date(2026, 10, 31), TZ)[
+        "examiners"
+    ] == []
+
+    rows = list(csv.reader(io.StringIO(summary.to_csv(doc, "en").lstrip("\ufeff"))))
+    start = rows.index(["Practical examiners' workload"])
+    assert rows[start + 1] == [
+        "Examiner", "Candidates scored", "Sheets signed", "Amendments", "Lead decisions"
+    ]  # fmt: skip
+    assert sorted(rows[start + 2 :]) == [["孙八", "4", "4", "0", "0"], ["王五", "4", "5", "1", "1"]]
+    book = load_workbook(io.BytesIO(summary.to_xlsx(doc, "zh")))
+    sheet = book["实操考评员工作量"]
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[0] == ["考评员", "评分考生数", "签署评分表", "更正", "主考裁定"]
+    assert sorted(values[1:]) == [["孙八", 4, 4, 0, 0], ["王五", 4, 5, 1, 1]]
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(summary.to_pdf(doc, "zh"))).pages
+    )
+    assert "实操考评员工作量" in text and "主考裁定" in text and "王五" in text
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login_as("centre_admin", centre=centre)
+    query = {"from": "2026-11-01", "to": "2026-12-31"}
+    html = client.get("/centre/reports/summary", query_string=query).get_data(as_text=True)
+    assert "Practical examiners’ workload" in html and "Lead decisions" in html
+    assert "王五" in html and "孙八" in html
+    assert "75.0 %" in html  # the practical pass rate in the table
