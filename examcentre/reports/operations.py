@@ -282,8 +282,9 @@ def period_summary(
 ) -> dict:
     """The period summary document (``reports.summary``). ``centre`` is a centre id for the
     local source and a centre code for the hub, None for every centre. Incidents, workload
-    (invigilators and practical examiners) and versions are in a centre's own tables only (the results batches do not carry
-    them), so they are filled for one local centre and None otherwise."""
+    (invigilators and practical examiners) and versions are in a centre's own tables only
+    (the results batches do not carry them), so they are filled for one local centre and
+    None otherwise."""
     from . import queries, summary
 
     start, end = period_bounds(period_from, period_to, timezone)

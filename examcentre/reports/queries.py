@@ -456,9 +456,7 @@ def examiner_workload(centre_id: int, start, end, items=None) -> list[dict]:
         select(
             User.display_name.label("name"),
             User.username.label("username"),
-            func.count(func.distinct(case((signed, ExaminerSheet.ticket_id)))).label(
-                "candidates"
-            ),
+            func.count(func.distinct(case((signed, ExaminerSheet.ticket_id)))).label("candidates"),
             _as_int(signed).label("signed"),
             _as_int(ExaminerSheet.version > 1).label("amendments"),
         )

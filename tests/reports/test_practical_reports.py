@@ -123,9 +123,12 @@ def test_examiner_workload_in_the_summary_page_pdf_csv_and_xlsx(app, client, mak
     # The hub source and all-centres reports do not have the sheets.
     assert ops.period_summary("local", None, *PERIOD, TZ)["examiners"] is None
     # October: no practical session, nobody listed.
-    assert ops.period_summary("local", centre.id, date(2026, 10, 1), date(2026, 10, 31), TZ)[
-        "examiners"
-    ] == []
+    assert (
+        ops.period_summary("local", centre.id, date(2026, 10, 1), date(2026, 10, 31), TZ)[
+            "examiners"
+        ]
+        == []
+    )
 
     rows = list(csv.reader(io.StringIO(summary.to_csv(doc, "en").lstrip("\ufeff"))))
     start = rows.index(["Practical examiners' workload"])
@@ -138,9 +141,7 @@ def test_examiner_workload_in_the_summary_page_pdf_csv_and_xlsx(app, client, mak
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0] == ["考评员", "评分考生数", "签署评分表", "更正", "主考裁定"]
     assert sorted(values[1:]) == [["孙八", 4, 4, 0, 0], ["王五", 4, 5, 1, 1]]
-    text = "".join(
-        p.extract_text() for p in PdfReader(io.BytesIO(summary.to_pdf(doc, "zh"))).pages
-    )
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(summary.to_pdf(doc, "zh"))).pages)
     assert "实操考评员工作量" in text and "主考裁定" in text and "王五" in text
 
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
