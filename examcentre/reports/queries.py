@@ -493,6 +493,76 @@ def examiner_workload(centre_id: int, start, end, items=None) -> list[dict]:
     return out
 
 
+def examiner_differences(centre_id: int | None, start, end, items=None) -> list[dict]:
+    """Per practical examiner (local source; every centre when ``centre_id`` is None): the
+    candidates they co-scored in the period's sessions (``pairs``: one per co-examiner's
+    sheet on the same ticket) and the sum of (their total - the co-examiner's total). Each
+    examiner's NEWEST signed sheet version per ticket is compared (an amendment replaces
+    the sheet it amends). Grouped in the database; ``dashboard.examiner_outliers`` derives
+    the mean and the flag."""
+    newest = (
+        select(
+            ExaminerSheet.ticket_id,
+            ExaminerSheet.examiner_id,
+            func.max(ExaminerSheet.version).label("version"),
+        )
+        .where(ExaminerSheet.status == "signed")
+        .group_by(ExaminerSheet.ticket_id, ExaminerSheet.examiner_id)
+        .subquery()
+    )
+    totals = (
+        select(
+            ExaminerSheet.ticket_id,
+            ExaminerSheet.examiner_id,
+            ExaminerSheet.centre_id,
+            ExaminerSheet.total,
+        )
+        .join(
+            newest,
+            and_(
+                newest.c.ticket_id == ExaminerSheet.ticket_id,
+                newest.c.examiner_id == ExaminerSheet.examiner_id,
+                newest.c.version == ExaminerSheet.version,
+            ),
+        )
+        .join(AdmissionTicket, AdmissionTicket.id == ExaminerSheet.ticket_id)
+        .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+        .where(
+            ExamSession.starts_at >= start,
+            ExamSession.starts_at < end,
+            ExaminerSheet.total.is_not(None),
+            *([ExamSession.item.in_(items)] if items else []),
+            *([ExaminerSheet.centre_id == centre_id] if centre_id is not None else []),
+        )
+        .subquery()
+    )
+    own, other = totals.alias("own"), totals.alias("other")
+    rows = db.session.execute(
+        select(
+            User.id.label("examiner_id"),
+            User.display_name.label("name"),
+            Centre.code.label("centre"),
+            func.count().label("pairs"),
+            func.sum(own.c.total - other.c.total).label("difference_sum"),
+        )
+        .select_from(own)
+        .join(
+            other,
+            and_(other.c.ticket_id == own.c.ticket_id, other.c.examiner_id != own.c.examiner_id),
+        )
+        .join(User, User.id == own.c.examiner_id)
+        .join(Centre, Centre.id == own.c.centre_id)
+        .group_by(User.id, User.display_name, Centre.code)
+        .order_by(Centre.code, User.display_name)
+    ).all()
+    out = []
+    for row in rows:
+        data = _plain(row)
+        data["difference_sum"] = float(row.difference_sum or 0)
+        out.append(data)
+    return out
+
+
 def versions_used(centre_id: int, start, end, items=None) -> list[dict]:
     """Per item: the blueprint versions and bank versions (content hash of the live
     questions) the period's papers were drawn from, with the number of papers."""

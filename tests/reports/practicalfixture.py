@@ -4,7 +4,7 @@ attempts answered and submitted, examiners' sheets scored and signed), for the r
 Theory session 23 Nov 2026 (10 one-point questions): A 100, B 80, C 50.
 Practical session 7 Dec 2026, two examiners (王五 lead, 孙八):
 
-- A: both 100, agreed 100; then 王五 amends (two bumps, -4) and signs: result v2 = 98;
+- A: both 100, agreed 100; then 王五 amends (two bumps, -4: 96) and signs: result v2 = 98;
 - B: both 50 (parts and emergency wrong), agreed 50, failed;
 - C: both 100, agreed 100;
 - D (no theory): 王五 100, 孙八 85 (three knock-downs), 15 apart: the lead decides 90.

@@ -151,3 +151,39 @@ def test_examiner_workload_in_the_summary_page_pdf_csv_and_xlsx(app, client, mak
     assert "Practical examiners’ workload" in html and "Lead decisions" in html
     assert "王五" in html and "孙八" in html
     assert "75.0 %" in html  # the practical pass rate in the table
+
+
+def test_examiner_differences_and_the_dashboard_highlight(app, client, make, login_as):
+    from examcentre.reports import dashboard, queries
+    from examcentre.reports.operations import period_bounds
+
+    centre, *_rest = build(make)
+    start, end = period_bounds(*PERIOD, TZ)
+    rows = {r["name"]: r for r in queries.examiner_differences(centre.id, start, end)}
+    # Newest signed sheets: A 96 (王五's v2, not v1's 100) vs 100, B 50 vs 50, C 100 vs 100,
+    # D 100 vs 85. 王五: -4 + 0 + 0 + 15 = 11 over 4 (mean 2.75); 孙八 the opposite.
+    assert (rows["王五"]["pairs"], rows["王五"]["difference_sum"]) == (4, 11.0)
+    assert (rows["孙八"]["pairs"], rows["孙八"]["difference_sum"]) == (4, -11.0)
+    assert queries.examiner_differences(None, start, end) == list(
+        queries.examiner_differences(centre.id, start, end)
+    )
+    assert queries.examiner_differences(make.centre().id, start, end) == []
+    flagged = dashboard.examiner_outliers(list(rows.values()), min_pairs=4, points=2.7)
+    assert {r["name"]: r["flagged"] for r in flagged} == {"王五": True, "孙八": True}
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login_as("authority")
+    query = {"from": "2026-11-01", "to": "2026-12-31"}
+    html = client.get("/authority/", query_string=query).get_data(as_text=True)
+    assert "No examiner co-scored 10 or more candidates in this period." in html
+    app.config.update(OUTLIER_EXAMINER_MIN_PAIRS=4, OUTLIER_EXAMINER_POINTS=2.7)
+    html = client.get("/authority/", query_string=query).get_data(as_text=True)
+    assert "Practical examiners compared with their co-examiners" in html
+    assert "outlier: +2.8 points" in html and "outlier: -2.8 points" in html
+    app.config["OUTLIER_EXAMINER_POINTS"] = 2.75  # |mean| must exceed the limit
+    html = client.get("/authority/", query_string=query).get_data(as_text=True)
+    assert "outlier: +2.8" not in html and "+2.8" in html and "王五" in html
+    # On a hub the sheets are not there, and the page says so.
+    app.config["HUB_MODE"] = True
+    html = client.get("/authority/", query_string=query).get_data(as_text=True)
+    assert "Not available on an authority hub" in html
