@@ -187,3 +187,80 @@ def test_examiner_differences_and_the_dashboard_highlight(app, client, make, log
     app.config["HUB_MODE"] = True
     html = client.get("/authority/", query_string=query).get_data(as_text=True)
     assert "Not available on an authority hub" in html
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_dossier_holds_both_examiners_sheets_every_version_and_the_results(
+    app, client, make, login_as
+):
+    from examcentre.models import AuditEntry, ExaminerSheet
+
+    _centre, _session, (lead, other), tickets, sheets = build(make)
+    a = tickets["A"]
+    candidate = a.candidate
+    results = (
+        db.session.query(PracticalResult)
+        .filter_by(ticket_id=a.id)
+        .order_by(PracticalResult.version)
+        .all()
+    )
+    # A's signed sheets: 王五 v1 (100) and v2 (96, amended), 孙八 v1 (100).
+    first, second, amended = sheets["A"]
+    assert (first.version, amended.version, amended.total) == (1, 2, 96)
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login_as("authority")
+    html = client.get(f"/authority/candidates/{candidate.id}").get_data(as_text=True)
+    assert "Practical score sheets (signed, every version)" in html
+    for row in (first, second, amended):
+        assert row.content_sha256 in html
+    assert "漏记两次碰杆" in html  # the amendment's reason
+    assert ">96<" in html and html.count(">100<") >= 2
+    assert "Practical result versions" in html and "examiners agreed" in html
+    assert [r.score_text for r in results] == ["100", "98"]
+    # The audit trail now holds the sheets' and results' entries too.
+    sheet_ids = [str(s.id) for s in db.session.query(ExaminerSheet).filter_by(ticket_id=a.id)]
+    audited = (
+        db.session.query(AuditEntry)
+        .filter(AuditEntry.object_type == "examiner_sheets", AuditEntry.object_id.in_(sheet_ids))
+        .all()
+    )
+    assert len(audited) >= 6  # start, tasks, signing of three versions, the amendment
+    for entry in audited:
+        assert f'href="/authority/audit/{entry.id}"' in html
+
+    # The PDF (Chinese), read back as text: both examiners, every version, the reason, the
+    # signing time, the result versions and their hashes.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    pdf = client.get(f"/authority/candidates/{candidate.id}.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = pdf_text(pdf.data)
+    flat = "".join(text.split())
+    for expected in (
+        "实操评分表",
+        "实操成绩版本",
+        "王五",
+        "孙八",
+        "漏记两次碰杆",
+        "两名考评员一致",
+        "2026-12-0711:00",
+    ):  # fmt: skip  (signed 03:00 UTC = 11:00 in Shanghai)
+        assert expected in flat, expected
+    for row in (first, second, amended):
+        assert row.content_sha256 in flat
+    for r in results:
+        assert r.content_sha256 in flat
+    assert "96" in text and "98" in text
+
+    # D: the lead's decision, its reason and the vetoes column.
+    d = tickets["D"].candidate
+    text = "".join(pdf_text(client.get(f"/authority/candidates/{d.id}.pdf").data).split())
+    assert "主考裁定" in text and "复看录像：倒杆两次" in text and lead.display_name in text
+    assert other.display_name in text and "85" in text
