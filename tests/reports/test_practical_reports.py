@@ -264,3 +264,30 @@ def test_the_dossier_holds_both_examiners_sheets_every_version_and_the_results(
     text = "".join(pdf_text(client.get(f"/authority/candidates/{d.id}.pdf").data).split())
     assert "主考裁定" in text and "复看录像：倒杆两次" in text and lead.display_name in text
     assert other.display_name in text and "85" in text
+
+
+def test_the_dossier_shows_a_veto_with_the_examiners_note(app, client, make, login_as):
+    from examcentre.practical import operations as practical
+
+    from ..practical.practicaldata import enrol, practical_session
+    from ..practical.test_examiner_sheets import actor, full_marks, score
+    from .practicalfixture import NOW, SETTINGS
+
+    session, (first, second) = practical_session(make)
+    ticket = enrol(session, requires_theory_pass=False)
+    session.state = "released"
+    db.session.commit()
+    a = score(first, ticket, full_marks(), vetoes=["lift_over_person"])
+    b = score(second, ticket, full_marks(), vetoes=["lift_over_person"])
+    practical.sign_sheet(actor(first), first, a, NOW, SETTINGS)
+    practical.sign_sheet(actor(second), second, b, NOW, SETTINGS)
+    db.session.commit()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login_as("authority")
+    html = client.get(f"/authority/candidates/{ticket.candidate_id}").get_data(as_text=True)
+    assert html.count(">lift_over_person</span> 吊物从人员头顶越过") == 2
+    text = "".join(
+        pdf_text(client.get(f"/authority/candidates/{ticket.candidate_id}.pdf").data).split()
+    )
+    assert "lift_over_person(吊物从人员头顶越过)" in text
+    assert "failed" in text  # a veto fails the result whatever the points
