@@ -160,6 +160,11 @@ class DefaultConfig:
     # decided theory results in the period (reports/dashboard.py).
     OUTLIER_PASS_RATE_POINTS = 20
     OUTLIER_MIN_SAT = 30
+    # A practical examiner whose mean signed difference from their co-examiners' totals (same
+    # candidates) exceeds this many points is highlighted, among examiners with at least
+    # OUTLIER_EXAMINER_MIN_PAIRS co-scored candidates in the period (reports/dashboard.py).
+    OUTLIER_EXAMINER_POINTS = 8
+    OUTLIER_EXAMINER_MIN_PAIRS = 10
     # Months shown in the dashboard's trend chart.
     DASHBOARD_TREND_MONTHS = 12
 

@@ -5,6 +5,13 @@ Outlier rule (a setting each): a centre whose theory pass rate lies more than
 ``OUTLIER_PASS_RATE_POINTS`` percentage points from the mean of the OTHER centres' rates is
 highlighted, counting only centres with at least ``OUTLIER_MIN_SAT`` theory results
 (smaller centres neither are flagged nor move the mean: a handful of candidates says little).
+
+Examiner outliers (issue 9, "an examiner whose scores differ from their co-examiners'"): for
+each practical examiner with at least ``OUTLIER_EXAMINER_MIN_PAIRS`` co-scored candidates in
+the period, the mean signed difference between their total and the co-examiner's total for
+the same candidate; flagged when its size exceeds ``OUTLIER_EXAMINER_POINTS``. Signed, so
+that a consistently harsh (negative) or lenient (positive) examiner shows, where random
+disagreements cancel out (those are the reconciliation's business, practical.results).
 """
 
 from __future__ import annotations
@@ -76,6 +83,21 @@ def outliers(centres: list[dict], points: float, min_sat: int) -> dict[str, floa
         if abs(difference) > points:
             found[centre] = difference
     return found
+
+
+def examiner_outliers(rows: list[dict], min_pairs: int, points: float) -> list[dict]:
+    """The examiners with at least ``min_pairs`` co-scored candidates, each with
+    ``mean_difference`` (their total minus the co-examiner's, averaged, one decimal) and
+    ``flagged`` (``|mean| > points``), largest difference first. ``rows``: one per examiner,
+    with ``pairs`` and ``difference_sum`` (``queries.examiner_differences``)."""
+    out = []
+    for row in rows:
+        pairs = int(row["pairs"])
+        if pairs < min_pairs or pairs == 0:
+            continue
+        mean = float(row["difference_sum"]) / pairs
+        out.append({**row, "mean_difference": round(mean, 1), "flagged": abs(mean) > points})
+    return sorted(out, key=lambda r: (-abs(r["mean_difference"]), r["centre"], r["name"]))
 
 
 def month_buckets(last: date, months: int) -> list[tuple[date, date]]:

@@ -7,7 +7,9 @@
 - ``dossier``: everything about one candidate as plain values (``dossier_pdf`` prints it):
   the application, every sitting, each theory paper and its answers **taken from the
   verified archive** (a paper whose archive fails verification is shown as failing, never
-  silently), the result versions, simulator runs that counted, and the audit trail.
+  silently), the result versions, simulator runs that counted, the practical sittings'
+  signed examiners' sheets (every version) with the practical result versions, and the
+  audit trail.
 
 Works on a centre's install, whose tables hold the archives. An authority hub holds the
 results batches, not the archives (see ARCHITECTURE.md "Data transmission").
@@ -32,7 +34,9 @@ from ..models import (
     AttemptResult,
     AuditEntry,
     Candidate,
+    ExaminerSheet,
     ExamSession,
+    PracticalResult,
     QuestionVersion,
     SimulatorRun,
 )
@@ -131,6 +135,62 @@ def _paper_from_archive(sealed: AttemptArchive) -> list[dict]:
     return out
 
 
+def _practical(ticket: AdmissionTicket) -> dict | None:
+    """The practical sitting's record: every SIGNED sheet version of each examiner (a draft
+    is work in progress, not yet the examiner's word) and every result version. None when
+    the ticket has neither (a theory sitting, or a practical not yet scored)."""
+    sheets = db.session.scalars(
+        select(ExaminerSheet)
+        .where(ExaminerSheet.ticket_id == ticket.id, ExaminerSheet.status == "signed")
+        .order_by(ExaminerSheet.signed_at, ExaminerSheet.id)
+    ).all()
+    results = db.session.scalars(
+        select(PracticalResult)
+        .where(PracticalResult.ticket_id == ticket.id)
+        .order_by(PracticalResult.version)
+    ).all()
+    if not sheets and not results:
+        return None
+    return {
+        "sheets": [
+            {
+                "id": row.id,
+                "examiner": row.examiner.display_name,
+                "version": row.version,
+                "sheet": f"{row.sheet} v{row.sheet_version}",
+                "total": row.total,
+                "vetoes": [
+                    {"code": code, "note": (row.veto_notes or {}).get(code)}
+                    for code in row.vetoes or []
+                ],
+                "signed_at": row.signed_at,
+                "reason": row.reason,
+                "simulator": row.simulator_run_id is not None,
+                "sha256": row.content_sha256,
+            }
+            for row in sheets
+        ],
+        "results": [
+            {
+                "id": r.id,
+                "version": r.version,
+                "mode": r.mode,
+                "sitting": r.sitting,
+                "score": r.score_text,
+                "passed": r.passed,
+                "status": r.status,
+                "vetoes": list(r.vetoes or []),
+                "reason": r.reason,
+                "lead": r.lead,
+                "examiners": [e.get("name") or e.get("username") for e in r.examiners],
+                "created_at": r.created_at,
+                "sha256": r.content_sha256,
+            }
+            for r in results
+        ],
+    }
+
+
 def dossier(candidate: Candidate) -> dict:
     """The candidate's file as plain values."""
     tickets = db.session.scalars(
@@ -152,6 +212,7 @@ def dossier(candidate: Candidate) -> dict:
             else {"id": session.id, "starts_at": session.starts_at, "room": session.room},
             "attendance": ticket.attendance,
             "theory": None,
+            "practical": _practical(ticket),
             "simulator": [
                 {
                     "scenario": run.scenario_id,
@@ -203,6 +264,14 @@ def dossier(candidate: Candidate) -> dict:
             entry["theory"] = theory
         sittings.append(entry)
     ticket_ids = [str(t.id) for t in tickets]
+    # Every sheet version (drafts included: their edits are audited) and result of the
+    # candidate's tickets.
+    sheet_ids = db.session.scalars(
+        select(ExaminerSheet.id).where(ExaminerSheet.ticket_id.in_([t.id for t in tickets]))
+    ).all()
+    result_ids = db.session.scalars(
+        select(PracticalResult.id).where(PracticalResult.ticket_id.in_([t.id for t in tickets]))
+    ).all()
     trail = db.session.scalars(
         select(AuditEntry)
         .where(
@@ -218,6 +287,14 @@ def dossier(candidate: Candidate) -> dict:
                 and_(
                     AuditEntry.object_type == "attempts",
                     AuditEntry.object_id.in_([str(a) for a in attempt_ids]),
+                ),
+                and_(
+                    AuditEntry.object_type == "examiner_sheets",
+                    AuditEntry.object_id.in_([str(i) for i in sheet_ids]),
+                ),
+                and_(
+                    AuditEntry.object_type == "practical_results",
+                    AuditEntry.object_id.in_([str(i) for i in result_ids]),
                 ),
             )
         )

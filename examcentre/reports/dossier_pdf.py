@@ -52,6 +52,20 @@ LABELS = {
         "actor": "操作人",
         "none": "无",
         "not_in_bank": "（题库中已无此版本）",
+        "practical_sheets": "实操评分表（考评员签署，含全部版本）",
+        "practical_results": "实操成绩版本",
+        "examiner": "考评员",
+        "total": "总分",
+        "vetoes": "否决项",
+        "signed_at": "签署时间",
+        "amendment": "更正原因",
+        "mode": "方式",
+        "real": "实机",
+        "simulator_mode": "模拟器",
+        "status": "状态",
+        "agreed": "两名考评员一致",
+        "lead_decided": "主考裁定",
+        "created": "生成时间",
     },
     "en": {
         "title": "Candidate dossier",
@@ -88,6 +102,20 @@ LABELS = {
         "actor": "By",
         "none": "None",
         "not_in_bank": "(version no longer in the bank)",
+        "practical_sheets": "Practical score sheets (signed by the examiners, every version)",
+        "practical_results": "Practical result versions",
+        "examiner": "Examiner",
+        "total": "Total",
+        "vetoes": "Vetoes",
+        "signed_at": "Signed",
+        "amendment": "Amendment reason",
+        "mode": "Mode",
+        "real": "crane",
+        "simulator_mode": "simulator",
+        "status": "Status",
+        "agreed": "examiners agreed",
+        "lead_decided": "lead examiner decided",
+        "created": "Recorded",
     },
 }
 
@@ -204,6 +232,8 @@ def build_pdf(doc: dict, language: str = "zh", timezone: str = "Asia/Shanghai") 
                     ]
                 )
             story.append(_table(rows, widths=[12 * mm, 120 * mm, 16 * mm, 16 * mm, 12 * mm]))
+        if s.get("practical"):
+            story += _practical(s["practical"], labels, timezone, h2, body, p)
         if s["simulator"]:
             story.append(Paragraph(escape(labels["simulator"]), h2))
             story.append(
@@ -233,6 +263,77 @@ def build_pdf(doc: dict, language: str = "zh", timezone: str = "Asia/Shanghai") 
         story.append(p(labels["none"]))
     pdf.build(story)
     return out.getvalue()
+
+
+def _outcome(passed, labels) -> str:
+    return "-" if passed is None else (labels["passed"] if passed else labels["failed"])
+
+
+def _practical(practical: dict, labels: dict, timezone: str, h2, body, p) -> list:
+    """The practical sitting: each examiner's signed sheet versions, then the results."""
+    story = []
+    if practical["sheets"]:
+        story.append(Paragraph(escape(labels["practical_sheets"]), h2))
+        rows = [
+            [
+                labels["examiner"],
+                labels["version"],
+                labels["total"],
+                labels["vetoes"],
+                labels["signed_at"],
+                labels["amendment"],
+                "SHA-256",
+            ]
+        ]
+        for sheet in practical["sheets"]:
+            vetoes = "; ".join(
+                v["code"] + (f" ({v['note']})" if v["note"] else "") for v in sheet["vetoes"]
+            )
+            rows.append(
+                [
+                    p(sheet["examiner"]),
+                    str(sheet["version"]),
+                    "-" if sheet["total"] is None else f"{sheet['total']:g}",
+                    p(vetoes or "-"),
+                    _when(sheet["signed_at"], timezone),
+                    p(sheet["reason"]),
+                    p(sheet["sha256"]),
+                ]
+            )
+        widths = [22 * mm, 10 * mm, 12 * mm, 30 * mm, 24 * mm, 32 * mm, 50 * mm]
+        story.append(_table(rows, widths=widths))
+    if practical["results"]:
+        story.append(Paragraph(escape(labels["practical_results"]), h2))
+        rows = [
+            [
+                labels["version"],
+                labels["mode"],
+                labels["score"],
+                labels["passed"],
+                labels["status"],
+                labels["reason"],
+                labels["created"],
+                "SHA-256",
+            ]
+        ]
+        for r in practical["results"]:
+            mode = labels["real"] if r["mode"] == "real" else labels["simulator_mode"]
+            reason = r["reason"] and f"{r['reason']} ({r['lead']})"
+            rows.append(
+                [
+                    str(r["version"]),
+                    mode,
+                    r["score"],
+                    _outcome(r["passed"], labels),
+                    p(labels.get(r["status"], r["status"])),
+                    p(reason),
+                    _when(r["created_at"], timezone),
+                    p(r["sha256"]),
+                ]
+            )
+        widths = [10 * mm, 14 * mm, 12 * mm, 14 * mm, 20 * mm, 34 * mm, 24 * mm, 52 * mm]
+        story.append(_table(rows, widths=widths))
+    return story
 
 
 def _session_text(session: dict | None, timezone: str) -> str:

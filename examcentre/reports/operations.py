@@ -282,8 +282,9 @@ def period_summary(
 ) -> dict:
     """The period summary document (``reports.summary``). ``centre`` is a centre id for the
     local source and a centre code for the hub, None for every centre. Incidents, workload
-    and versions are in a centre's own tables only (the results batches do not carry
-    them), so they are filled for one local centre and None otherwise."""
+    (invigilators and practical examiners) and versions are in a centre's own tables only
+    (the results batches do not carry them), so they are filled for one local centre and
+    None otherwise."""
     from . import queries, summary
 
     start, end = period_bounds(period_from, period_to, timezone)
@@ -303,6 +304,7 @@ def period_summary(
         incidents=queries.incident_counts(centre, start, end, items) if local_centre else None,
         workload=queries.invigilator_workload(centre, start, end, items) if local_centre else None,
         versions=queries.versions_used(centre, start, end, items) if local_centre else None,
+        examiners=queries.examiner_workload(centre, start, end, items) if local_centre else None,
     )
 
 

@@ -3,7 +3,10 @@
 One query layer, two sources with the same columns:
 
 - **local** (a centre's install): admission tickets, sessions, the newest theory result
-  version of each attempt, and simulator runs that counted as the exam;
+  version of each attempt, the newest practical result version of each ticket (the two
+  examiners' reconciled result, mode real or simulator), and simulator runs that counted as
+  the exam but have no practical result yet (a run the examiners' sheets started from is
+  counted once, through its practical result);
 - **hub** (an authority-hub install): ``hub_sittings`` and ``hub_subject_results`` of
   *current* batches only (a re-scored session's older batch is not counted twice).
 
@@ -11,6 +14,9 @@ One query layer, two sources with the same columns:
 attendance, and ``seq`` (1 for a candidate's first sitting of the item, so > 1 is a retake,
 counted over all sittings before the period too). ``results(source)`` has: sitting_key,
 centre, item, starts_at, subject (theory / practical / simulator), score (0-100), passed.
+
+Theory and practical are separate sessions (separate tickets), so the overall pass rate
+pairs them by candidate (ID number) and item within the period, not by sitting.
 
 Everything is grouped in the database (GROUP BY, CASE sums): the rows never come to Python,
 so a period over a million results costs one pass of the database.
@@ -22,6 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
@@ -33,11 +40,13 @@ from ..models import (
     Blueprint,
     Candidate,
     Centre,
+    ExaminerSheet,
     ExamSession,
     HubBatch,
     HubSitting,
     HubSubjectResult,
     Paper,
+    PracticalResult,
     SimulatorRun,
     User,
     session_invigilators,
@@ -132,8 +141,37 @@ def _local_results(centre_id: int | None):
         .join(Centre, Centre.id == Attempt.centre_id)
         .where(Attempt.state == "submitted")
     )
-    # A simulator run counts only when it was accepted as the exam (the centre's setting);
-    # the practical examiners' sheets (issue 8) will join this union as "practical".
+    newest_practical = (
+        select(PracticalResult.ticket_id, func.max(PracticalResult.version).label("version"))
+        .group_by(PracticalResult.ticket_id)
+        .subquery()
+    )
+    practical = (
+        select(
+            PracticalResult.ticket_id.label("sitting_key"),
+            Centre.code.label("centre"),
+            ExamSession.item.label("item"),
+            ExamSession.starts_at.label("starts_at"),
+            literal("practical").label("subject"),
+            PracticalResult.score.label("score"),
+            PracticalResult.passed.label("passed"),
+        )
+        .join(
+            newest_practical,
+            and_(
+                newest_practical.c.ticket_id == PracticalResult.ticket_id,
+                newest_practical.c.version == PracticalResult.version,
+            ),
+        )
+        .join(AdmissionTicket, AdmissionTicket.id == PracticalResult.ticket_id)
+        .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+        .join(Centre, Centre.id == PracticalResult.centre_id)
+    )
+    # A simulator run counts only when it was accepted as the exam (the centre's setting),
+    # and only until the examiners settle a result for that ticket: their sheets start from
+    # the run (practical.operations.start_sheet), so the result (mode "simulator") is the
+    # run's score as the examiners signed it, and counting both would count one exam twice.
+    settled = select(PracticalResult.id).where(PracticalResult.ticket_id == SimulatorRun.ticket_id)
     simulator = (
         select(
             SimulatorRun.ticket_id.label("sitting_key"),
@@ -147,15 +185,24 @@ def _local_results(centre_id: int | None):
         .join(AdmissionTicket, AdmissionTicket.id == SimulatorRun.ticket_id)
         .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
         .join(Centre, Centre.id == SimulatorRun.centre_id)
-        .where(SimulatorRun.mode == "exam")
+        .where(SimulatorRun.mode == "exam", ~settled.exists())
     )
     if centre_id is not None:
         theory = theory.where(Attempt.centre_id == centre_id)
+        practical = practical.where(PracticalResult.centre_id == centre_id)
         simulator = simulator.where(SimulatorRun.centre_id == centre_id)
-    return union_all(theory, simulator)
+    return union_all(theory, practical, simulator)
 
 
 def _hub_results(centre_code: str | None):
+    # The same rule as the local source: a batch lists a simulator exam run and the practical
+    # result the examiners signed from it; the sitting's practical result counts, not both.
+    other = aliased(HubSubjectResult)
+    settled = select(other.id).where(
+        other.sitting_id == HubSubjectResult.sitting_id,
+        other.hub_batch_id == HubSubjectResult.hub_batch_id,
+        other.subject == "practical",
+    )
     statement = (
         select(
             HubSubjectResult.sitting_id.label("sitting_key"),
@@ -167,7 +214,10 @@ def _hub_results(centre_code: str | None):
             HubSubjectResult.passed.label("passed"),
         )
         .join(HubBatch, HubBatch.id == HubSubjectResult.hub_batch_id)
-        .where(HubBatch.current.is_(True))
+        .where(
+            HubBatch.current.is_(True),
+            or_(HubSubjectResult.subject != "simulator", ~settled.exists()),
+        )
     )
     if centre_code is not None:
         statement = statement.where(HubSubjectResult.centre_code == centre_code)
@@ -256,35 +306,48 @@ def subject_counts(source, centre, start, end, items=None) -> list[dict]:
 
 
 def overall_counts(source, centre, start, end, items=None) -> list[dict]:
-    """Per centre and item: sittings with both a theory and a practical (or simulator)
-    result, all decided ("decided"), and of those, the ones passed in every subject."""
+    """Per centre and item: candidates (ID number) with a decided theory result and a decided
+    practical (or simulator) result in the period ("decided"), and of those, the ones who
+    passed both ("passed": at least one passed result of each subject, as
+    ``practical.results.combined_result`` counts a retake that passes).
+
+    Theory and practical are separate sessions with separate tickets, so the pair is the
+    candidate's theory and practical sittings of the item, not one sitting."""
     r = results(source, centre)
+    base = (_local_sittings(centre) if source == LOCAL else _hub_sittings(centre)).subquery()
     practical = r.c.subject.in_(PRACTICAL_SUBJECTS)
-    per_sitting = (
+    theory = r.c.subject == "theory"
+    decided = r.c.passed.is_not(None)
+
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    per_pair = (
         select(
-            r.c.sitting_key,
             r.c.centre,
             r.c.item,
-            func.max(case((r.c.subject == "theory", 1), else_=0)).label("theory"),
-            func.max(case((practical, 1), else_=0)).label("practical"),
-            func.min(case((r.c.passed.is_(True), 1), (r.c.passed.is_(False), 0), else_=-1)).label(
-                "worst"
-            ),
+            base.c.id_number,
+            flag(and_(theory, decided)).label("theory_decided"),
+            flag(and_(theory, r.c.passed.is_(True))).label("theory_passed"),
+            flag(and_(practical, decided)).label("practical_decided"),
+            flag(and_(practical, r.c.passed.is_(True))).label("practical_passed"),
         )
+        .join(base, base.c.sitting_key == r.c.sitting_key)
         .where(*_in_period(lambda t: t.c.starts_at, start, end, items)(r))
-        .group_by(r.c.sitting_key, r.c.centre, r.c.item)
+        .group_by(r.c.centre, r.c.item, base.c.id_number)
         .subquery()
     )
-    both = and_(per_sitting.c.theory == 1, per_sitting.c.practical == 1)
+    both = and_(per_pair.c.theory_decided == 1, per_pair.c.practical_decided == 1)
+    passed = and_(both, per_pair.c.theory_passed == 1, per_pair.c.practical_passed == 1)
     rows = db.session.execute(
         select(
-            per_sitting.c.centre,
-            per_sitting.c.item,
-            _as_int(and_(both, per_sitting.c.worst >= 0)).label("decided"),
-            _as_int(and_(both, per_sitting.c.worst == 1)).label("passed"),
+            per_pair.c.centre,
+            per_pair.c.item,
+            _as_int(both).label("decided"),
+            _as_int(passed).label("passed"),
         )
-        .group_by(per_sitting.c.centre, per_sitting.c.item)
-        .order_by(per_sitting.c.centre, per_sitting.c.item)
+        .group_by(per_pair.c.centre, per_pair.c.item)
+        .order_by(per_pair.c.centre, per_pair.c.item)
     ).all()
     return [_plain(row) for row in rows]
 
@@ -344,8 +407,8 @@ def incident_counts(centre_id: int, start, end, items=None) -> list[dict]:
 
 
 def invigilator_workload(centre_id: int, start, end, items=None) -> list[dict]:
-    """Per invigilator: sessions invigilated and candidates who sat in them. (Practical
-    examiners' workload joins this when their score sheets are recorded, issue 8.)"""
+    """Per invigilator: sessions invigilated and candidates who sat in them (practical
+    examiners: ``examiner_workload``)."""
     sat = (
         select(AdmissionTicket.session_id, func.count().label("sat"))
         .where(AdmissionTicket.attendance == "checked_in")
@@ -374,6 +437,130 @@ def invigilator_workload(centre_id: int, start, end, items=None) -> list[dict]:
         .order_by(User.display_name)
     ).all()
     return [_plain(row) for row in rows]
+
+
+def examiner_workload(centre_id: int, start, end, items=None) -> list[dict]:
+    """Per practical examiner, over the sessions of the period: candidates scored (tickets
+    with at least one signed sheet of theirs), sheets signed (every signed version),
+    amendments (sheet versions after the first, drafts included: each was opened with a
+    reason) and lead decisions (result versions the lead decided, ``practical_results``
+    status lead_decided; the result names the lead by display name)."""
+    where = [
+        ExaminerSheet.centre_id == centre_id,
+        ExamSession.starts_at >= start,
+        ExamSession.starts_at < end,
+        *([ExamSession.item.in_(items)] if items else []),
+    ]
+    signed = ExaminerSheet.status == "signed"
+    rows = db.session.execute(
+        select(
+            User.display_name.label("name"),
+            User.username.label("username"),
+            func.count(func.distinct(case((signed, ExaminerSheet.ticket_id)))).label("candidates"),
+            _as_int(signed).label("signed"),
+            _as_int(ExaminerSheet.version > 1).label("amendments"),
+        )
+        .join(User, User.id == ExaminerSheet.examiner_id)
+        .join(AdmissionTicket, AdmissionTicket.id == ExaminerSheet.ticket_id)
+        .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+        .where(*where)
+        .group_by(User.id, User.display_name, User.username)
+        .order_by(User.display_name, User.username)
+    ).all()
+    decisions = dict(
+        db.session.execute(
+            select(PracticalResult.lead, func.count())
+            .join(AdmissionTicket, AdmissionTicket.id == PracticalResult.ticket_id)
+            .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+            .where(
+                PracticalResult.centre_id == centre_id,
+                PracticalResult.status == "lead_decided",
+                *where[1:],
+            )
+            .group_by(PracticalResult.lead)
+        ).all()
+    )
+    out = []
+    for row in rows:
+        data = _plain(row)
+        data["lead_decisions"] = int(decisions.pop(data["name"], 0) or 0)
+        out.append(data)
+    # A lead with decisions but no sheet of their own in the period (not expected: the lead
+    # scores too) is still listed, so that no decision goes uncounted.
+    for name, count in sorted(decisions.items(), key=lambda kv: str(kv[0])):
+        out.append({"name": name, "username": None, "candidates": 0, "signed": 0,
+                    "amendments": 0, "lead_decisions": int(count)})  # fmt: skip
+    return out
+
+
+def examiner_differences(centre_id: int | None, start, end, items=None) -> list[dict]:
+    """Per practical examiner (local source; every centre when ``centre_id`` is None): the
+    candidates they co-scored in the period's sessions (``pairs``: one per co-examiner's
+    sheet on the same ticket) and the sum of (their total - the co-examiner's total). Each
+    examiner's NEWEST signed sheet version per ticket is compared (an amendment replaces
+    the sheet it amends). Grouped in the database; ``dashboard.examiner_outliers`` derives
+    the mean and the flag."""
+    newest = (
+        select(
+            ExaminerSheet.ticket_id,
+            ExaminerSheet.examiner_id,
+            func.max(ExaminerSheet.version).label("version"),
+        )
+        .where(ExaminerSheet.status == "signed")
+        .group_by(ExaminerSheet.ticket_id, ExaminerSheet.examiner_id)
+        .subquery()
+    )
+    totals = (
+        select(
+            ExaminerSheet.ticket_id,
+            ExaminerSheet.examiner_id,
+            ExaminerSheet.centre_id,
+            ExaminerSheet.total,
+        )
+        .join(
+            newest,
+            and_(
+                newest.c.ticket_id == ExaminerSheet.ticket_id,
+                newest.c.examiner_id == ExaminerSheet.examiner_id,
+                newest.c.version == ExaminerSheet.version,
+            ),
+        )
+        .join(AdmissionTicket, AdmissionTicket.id == ExaminerSheet.ticket_id)
+        .join(ExamSession, ExamSession.id == AdmissionTicket.session_id)
+        .where(
+            ExamSession.starts_at >= start,
+            ExamSession.starts_at < end,
+            ExaminerSheet.total.is_not(None),
+            *([ExamSession.item.in_(items)] if items else []),
+            *([ExaminerSheet.centre_id == centre_id] if centre_id is not None else []),
+        )
+        .subquery()
+    )
+    own, other = totals.alias("own"), totals.alias("other")
+    rows = db.session.execute(
+        select(
+            User.id.label("examiner_id"),
+            User.display_name.label("name"),
+            Centre.code.label("centre"),
+            func.count().label("pairs"),
+            func.sum(own.c.total - other.c.total).label("difference_sum"),
+        )
+        .select_from(own)
+        .join(
+            other,
+            and_(other.c.ticket_id == own.c.ticket_id, other.c.examiner_id != own.c.examiner_id),
+        )
+        .join(User, User.id == own.c.examiner_id)
+        .join(Centre, Centre.id == own.c.centre_id)
+        .group_by(User.id, User.display_name, Centre.code)
+        .order_by(Centre.code, User.display_name)
+    ).all()
+    out = []
+    for row in rows:
+        data = _plain(row)
+        data["difference_sum"] = float(row.difference_sum or 0)
+        out.append(data)
+    return out
 
 
 def versions_used(centre_id: int, start, end, items=None) -> list[dict]:

@@ -6,8 +6,9 @@ merges them per centre and item, derives the rates, and lays them out. Rates:
 
 - pass rate of a subject = passed / decided results (a result with ``passed`` null, e.g. a
   simulator run whose remaining tasks wait for the examiners, is not decided);
-- overall pass rate = sittings passed in every subject / sittings with a decided theory and
-  a decided practical (or simulator) result;
+- overall pass rate = candidates (per item, in the period) who passed both theory and
+  practical (or simulator) / candidates with a decided result of each; theory and practical
+  are separate sittings, paired by ID number;
 - retakes = sittings that are not the candidate's first of the item (ever, not only in the
   period); absences = sittings marked absent.
 """
@@ -69,7 +70,12 @@ LABELS = {
         "papers": "试卷数",
         "none": "无",
         "generated": "生成时间",
-        "examiners_note": "实操考评员工作量待实操评分记录上线后列入。",
+        "examiners": "实操考评员工作量",
+        "examiner": "考评员",
+        "scored": "评分考生数",
+        "signed": "签署评分表",
+        "amendments": "更正",
+        "lead_decisions": "主考裁定",
     },
     "en": {
         "title": "Examination summary report",
@@ -104,8 +110,12 @@ LABELS = {
         "papers": "Papers",
         "none": "None",
         "generated": "Generated",
-        "examiners_note": "Practical examiners' workload will be listed once their score "
-        "sheets are recorded.",
+        "examiners": "Practical examiners' workload",
+        "examiner": "Examiner",
+        "scored": "Candidates scored",
+        "signed": "Sheets signed",
+        "amendments": "Amendments",
+        "lead_decisions": "Lead decisions",
     },
 }
 
@@ -125,6 +135,15 @@ COLUMNS = (
     "practical_pass_rate",
     "overall_pass_rate",
 )
+
+
+EXAMINER_COLUMNS = ("name", "candidates", "signed", "amendments", "lead_decisions")
+
+
+def _section_head(key: str, columns: tuple, labels: dict) -> list[str]:
+    if key == "examiners":
+        return [labels[{"name": "examiner", "candidates": "scored"}.get(c, c)] for c in columns]
+    return [labels["invigilator"] if c == "name" else labels[c] for c in columns]
 
 
 def rate(passed: int, decided: int) -> float | None:
@@ -162,6 +181,7 @@ def build(
     incidents: list[dict] | None = None,
     workload: list[dict] | None = None,
     versions: list[dict] | None = None,
+    examiners: list[dict] | None = None,
 ) -> dict:
     """The report document from the aggregated rows of ``reports.queries``."""
     keys: dict[tuple[str, str], dict] = {}
@@ -216,6 +236,7 @@ def build(
         "incidents": incidents,
         "workload": workload,
         "versions": versions,
+        "examiners": examiners,
     }
 
 
@@ -280,6 +301,14 @@ def to_csv(document: dict, language: str = "zh") -> str:
     histograms.append(document["totals"]["theory"]["histogram"])
     for row, histogram in zip(table_rows(document, language), histograms, strict=True):
         writer.writerow([_cell(row[c]) for c in COLUMNS] + histogram)
+    # The examiners' workload follows the table after an empty line, under its own title and
+    # header (a centre's report with practical sheets only; older stored reports lack it).
+    if document.get("examiners"):
+        writer.writerow([])
+        writer.writerow([labels["examiners"]])
+        writer.writerow(_section_head("examiners", EXAMINER_COLUMNS, labels))
+        for row in document["examiners"]:
+            writer.writerow([_cell(row[c]) for c in EXAMINER_COLUMNS])
     return "\ufeff" + out.getvalue()
 
 
@@ -301,12 +330,13 @@ def to_xlsx(document: dict, language: str = "zh") -> bytes:
     for key, columns in (
         ("incidents", ("item", "pauses", "extensions", "moves", "second_sign_ins")),
         ("workload", ("name", "sessions", "candidates")),
+        ("examiners", EXAMINER_COLUMNS),
         ("versions", ("item", "blueprint_version", "bank_version", "papers")),
     ):
         if document.get(key) is None:
             continue
         extra = book.create_sheet(labels[key][:31])
-        extra.append([labels.get(c, labels["invigilator"] if c == "name" else c) for c in columns])
+        extra.append(_section_head(key, columns, labels))
         for row in document[key]:
             extra.append([row[c] for c in columns])
     out = io.BytesIO()
@@ -384,6 +414,7 @@ def to_pdf(document: dict, language: str = "zh", generated: datetime | None = No
     sections = (
         ("incidents", ("item", "pauses", "extensions", "moves", "second_sign_ins")),
         ("workload", ("name", "sessions", "candidates")),
+        ("examiners", EXAMINER_COLUMNS),
         ("versions", ("item", "blueprint_version", "bank_version", "papers")),
     )
     for key, columns in sections:
@@ -394,10 +425,8 @@ def to_pdf(document: dict, language: str = "zh", generated: datetime | None = No
         if not rows:
             story.append(Paragraph(escape(labels["none"]), body))
         else:
-            head = [labels["invigilator"] if c == "name" else labels[c] for c in columns]
+            head = _section_head(key, columns, labels)
             story.append(_table([head] + [[_fmt(r[c]) for c in columns] for r in rows], repeat=1))
-        if key == "workload":
-            story.append(Paragraph(escape(labels["examiners_note"]), body))
     doc.build(story)
     return out.getvalue()
 

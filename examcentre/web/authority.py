@@ -41,6 +41,17 @@ def home():
     )
     months = dashboard.month_buckets(period_to, config["DASHBOARD_TREND_MONTHS"])
     timezone = config["BABEL_DEFAULT_TIMEZONE"]
+    # Examiners' sheets live in the centres' own tables; the results batches a hub receives
+    # carry each result's examiners but not their separate sheets (None: not known here).
+    examiners = None
+    if source == "local":
+        examiners = dashboard.examiner_outliers(
+            queries.examiner_differences(
+                chosen, *period_bounds(period_from, period_to, timezone), [item] if item else None
+            ),
+            config["OUTLIER_EXAMINER_MIN_PAIRS"],
+            config["OUTLIER_EXAMINER_POINTS"],
+        )
     trend = queries.monthly_trend(
         source,
         chosen,
@@ -78,6 +89,9 @@ def home():
         outliers=outliers,
         outlier_points=config["OUTLIER_PASS_RATE_POINTS"],
         outlier_min_sat=config["OUTLIER_MIN_SAT"],
+        examiners=examiners,
+        examiner_points=config["OUTLIER_EXAMINER_POINTS"],
+        examiner_min_pairs=config["OUTLIER_EXAMINER_MIN_PAIRS"],
         trend=[
             {"month": first.strftime("%Y-%m"), "rate": value, **point, **t}
             for (first, _last), value, point, t in zip(

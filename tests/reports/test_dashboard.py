@@ -86,3 +86,26 @@ def test_the_dashboard_highlights_the_outlier_and_draws_the_trend(app, client, l
     ).get_data(as_text=True)
     assert "outlier:" not in one and "56.0 %" in one and "C1</th>" not in one
     assert "Not known here" in one  # a hub holds no compliance check of C4
+
+
+def test_examiner_outliers_by_hand():
+    rows = [
+        # mean +8.0: exactly the limit, not flagged
+        {"name": "甲", "centre": "C1", "pairs": 10, "difference_sum": 80.0},
+        # mean -8.1: beyond it (harsh), flagged
+        {"name": "乙", "centre": "C1", "pairs": 10, "difference_sum": -81.0},
+        # mean +30 but only 9 co-scored candidates: not listed
+        {"name": "丙", "centre": "C1", "pairs": 9, "difference_sum": 270.0},
+        # mean +12.5 over 12 candidates (150 / 12), flagged, listed first
+        {"name": "丁", "centre": "C2", "pairs": 12, "difference_sum": 150.0},
+        {"name": "戊", "centre": "C2", "pairs": 20, "difference_sum": 0.0},
+    ]
+    got = dashboard.examiner_outliers(rows, min_pairs=10, points=8)
+    assert [(r["name"], r["mean_difference"], r["flagged"]) for r in got] == [
+        ("丁", 12.5, True),
+        ("乙", -8.1, True),
+        ("甲", 8.0, False),
+        ("戊", 0.0, False),
+    ]
+    assert dashboard.examiner_outliers(rows, min_pairs=21, points=8) == []
+    assert dashboard.examiner_outliers([], min_pairs=0, points=8) == []
