@@ -117,11 +117,12 @@ def test_a_superseding_batch_keeps_the_numbering(base):
     assert seqs(stale) == [None, None, None] and sorted(seqs(november)) == [1, 2, 2]
     assert retakes(None) == retakes(centre.code) == 2
     # The number-everything SQL (the migration's back-fill) gives the same.
-    before = db.session.execute(select(HubSitting.id, HubSitting.seq)).all()
+    numbered = select(HubSitting.id, HubSitting.seq).order_by(HubSitting.id)
+    before = db.session.execute(numbered).all()
     db.session.execute(HubSitting.__table__.update().values(seq=None))
     hub.number_all(db.session.connection())
     db.session.commit()
-    assert db.session.execute(select(HubSitting.id, HubSitting.seq)).all() == before
+    assert db.session.execute(numbered).all() == before
 
 
 def test_a_change_through_the_orm_numbers_again(base):
