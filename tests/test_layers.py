@@ -8,6 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "examcentre"
 # Modules holding pure logic: plain values in, plain values out.
 PURE_MODULES = [
+    "transmission/sequence.py",
     "idnumber.py",
     "workdays.py",
     "audit/chain.py",

@@ -130,6 +130,9 @@ class HubSitting(db.Model):
     id_number: Mapped[str] = mapped_column(String(18), index=True)
     name: Mapped[str] = mapped_column(String(100))
     attendance: Mapped[str] = mapped_column(String(20))
+    # The place among the candidate's current sittings of the item (1: first; > 1: a
+    # retake), kept at ingest (``transmission.sequence``); None in a superseded batch.
+    seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class HubSubjectResult(db.Model):

@@ -100,6 +100,11 @@ def _hub_sittings(centre_code: str | None):
 def sittings(source: str, centre: int | str | None = None):
     """Every sitting of the source (a centre id for local, a centre code for hub), with its
     ``seq`` among the candidate's sittings of the same item."""
+    if source == HUB and centre is None:
+        # Every centre: the hub keeps the same numbering at ingest (hub_sittings.seq,
+        # transmission.sequence), so no window over every sitting ever received. (One centre
+        # keeps the window: its retakes count that centre's sittings only, as before.)
+        return _hub_sittings(None).add_columns(HubSitting.seq.label("seq")).subquery("sittings")
     base = (_local_sittings(centre) if source == LOCAL else _hub_sittings(centre)).subquery()
     seq = (
         func.row_number()

@@ -25,13 +25,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm.util import identity_key
 
 from ..audit.operations import Actor, record
 from ..extensions import db
 from ..models import HubBatch, HubCentre, HubSitting, HubSubjectResult
 from . import batch as fmt
-from . import policy, signing
+from . import policy, sequence, signing
 from .operations import calendar
 
 
@@ -203,17 +205,22 @@ def ingest(raw: bytes, via: str, now: datetime) -> IngestOutcome:
             .limit(1)
         )
         stored.current = newer is None
-        db.session.execute(
-            update(HubBatch)
-            .where(
-                HubBatch.centre_code == code,
-                HubBatch.session_ref == session_ref,
-                HubBatch.id != stored.id,
-                HubBatch.created_at < stored.created_at,
-            )
-            .values(current=False)
+        older = (
+            HubBatch.centre_code == code,
+            HubBatch.session_ref == session_ref,
+            HubBatch.id != stored.id,
+            HubBatch.created_at < stored.created_at,
+            HubBatch.current.is_(True),
         )
+        superseded = db.session.scalars(select(HubBatch.id).where(*older)).all()
+        if superseded:
+            db.session.execute(
+                update(HubBatch).where(HubBatch.id.in_(superseded)).values(current=False)
+            )
+            # A bulk UPDATE passes by the flush hook: number their candidates again here.
+            renumber(db.session.connection(), batch_ids=superseded)
     results = 0
+    pairs = []
     for row in parsed.sittings:
         sitting = HubSitting(
             hub_batch_id=stored.id,
@@ -228,7 +235,10 @@ def ingest(raw: bytes, via: str, now: datetime) -> IngestOutcome:
             attendance=row.attendance,
         )
         db.session.add(sitting)
-        db.session.flush()
+        pairs.append((row, sitting))
+    # One flush for every sitting (their ids for the results; the hook numbers them once).
+    db.session.flush()
+    for row, sitting in pairs:
         for result in row.results:
             results += 1
             db.session.add(
@@ -261,6 +271,108 @@ def ingest(raw: bytes, via: str, now: datetime) -> IngestOutcome:
         },
     )
     return IngestOutcome(stored, True)
+
+
+# --- Sitting sequence numbers (hub_sittings.seq) ---------------------------------------------
+
+# Every sitting numbered at once, as the migration back-fills it (and the benchmark after
+# COPY): the same order as ``sequence.number``. UPDATE ... FROM: PostgreSQL, SQLite >= 3.33.
+NUMBER_ALL_SQL = """
+UPDATE hub_sittings SET seq = numbered.seq
+FROM (
+    SELECT s.id AS id, CASE WHEN b.current THEN row_number() OVER (
+        PARTITION BY s.id_number, s.item, b.current ORDER BY s.starts_at, s.id) END AS seq
+    FROM hub_sittings s JOIN hub_batches b ON b.id = s.hub_batch_id
+) AS numbered
+WHERE numbered.id = hub_sittings.id
+"""
+
+
+def number_all(connection) -> None:
+    connection.execute(text(NUMBER_ALL_SQL))
+
+
+def renumber(connection, keys=(), batch_ids=(), session: Session | None = None) -> int:
+    """Number again every sitting of the given (ID number, item) pairs and of the candidates
+    of the given batches; writes only the rows whose seq changes, returns how many. With
+    ``session``, its loaded HubSitting objects get the new value too."""
+    keys = set(keys)
+    if batch_ids:
+        keys |= {
+            (r.id_number, r.item)
+            for r in connection.execute(
+                select(HubSitting.id_number, HubSitting.item).where(
+                    HubSitting.hub_batch_id.in_(list(batch_ids))
+                )
+            )
+        }
+    if not keys:
+        return 0
+    numbers = sorted({id_number for id_number, _ in keys})
+    rows, stored = [], {}
+    for i in range(0, len(numbers), 500):  # bound the IN list
+        for r in connection.execute(
+            select(
+                HubSitting.id,
+                HubSitting.id_number,
+                HubSitting.item,
+                HubSitting.starts_at,
+                HubBatch.current,
+                HubSitting.seq,
+            )
+            .join(HubBatch, HubBatch.id == HubSitting.hub_batch_id)
+            .where(HubSitting.id_number.in_(numbers[i : i + 500]))
+        ):
+            if (r.id_number, r.item) in keys:
+                rows.append(sequence.Row(r.id, r.id_number, r.item, r.starts_at, bool(r.current)))
+                stored[r.id] = r.seq
+    changes = [
+        {"sitting": sid, "place": seq}
+        for sid, seq in sequence.number(rows).items()
+        if stored[sid] != seq
+    ]
+    if changes:
+        table = HubSitting.__table__
+        connection.execute(
+            update(table).where(table.c.id == bindparam("sitting")).values(seq=bindparam("place")),
+            changes,
+        )
+        if session is not None:
+            for change in changes:
+                obj = session.identity_map.get(identity_key(HubSitting, change["sitting"]))
+                if obj is not None:
+                    attributes.set_committed_value(obj, "seq", change["place"])
+    return len(changes)
+
+
+@event.listens_for(Session, "after_flush")
+def _renumber_after_flush(session: Session, _context) -> None:
+    """Keep ``hub_sittings.seq`` true whoever writes through the ORM: a sitting added,
+    changed or deleted, or a batch's ``current`` flag changed, numbers its candidates' groups
+    again in the same transaction. (The session still lists what was flushed here.)"""
+    keys: set[tuple[str, str]] = set()
+    batch_ids: set[int] = set()
+    for obj in session.new | session.dirty | session.deleted:
+        if isinstance(obj, HubSitting):
+            state = attributes.instance_state(obj)
+            keys.add((obj.id_number, obj.item))
+            old_number = state.attrs.id_number.history.deleted
+            old_item = state.attrs.item.history.deleted
+            if old_number or old_item:
+                keys.add(
+                    (
+                        old_number[0] if old_number else obj.id_number,
+                        old_item[0] if old_item else obj.item,
+                    )
+                )
+        elif (
+            isinstance(obj, HubBatch)
+            and obj not in session.new
+            and attributes.instance_state(obj).attrs.current.history.has_changes()
+        ):
+            batch_ids.add(obj.id)
+    if keys or batch_ids:
+        renumber(session.connection(), keys, batch_ids, session=session)
 
 
 def is_late(stored: HubBatch) -> bool:
