@@ -29,6 +29,7 @@ from ..extensions import db
 from ..idnumber import normalise as normalise_id
 from ..models import (
     AdmissionTicket,
+    Application,
     Attempt,
     AttemptArchive,
     AttemptResult,
@@ -264,6 +265,15 @@ def dossier(candidate: Candidate) -> dict:
             entry["theory"] = theory
         sittings.append(entry)
     ticket_ids = [str(t.id) for t in tickets]
+    # The applications (受理审查) the candidate made at this centre, with the review decision.
+    applications = db.session.scalars(
+        select(Application)
+        .where(
+            Application.centre_id == candidate.centre_id,
+            Application.id_number == candidate.id_number,
+        )
+        .order_by(Application.created_at, Application.id)
+    ).all()
     # Every sheet version (drafts included: their edits are audited) and result of the
     # candidate's tickets.
     sheet_ids = db.session.scalars(
@@ -296,6 +306,10 @@ def dossier(candidate: Candidate) -> dict:
                     AuditEntry.object_type == "practical_results",
                     AuditEntry.object_id.in_([str(i) for i in result_ids]),
                 ),
+                and_(
+                    AuditEntry.object_type == "applications",
+                    AuditEntry.object_id.in_([str(a.id) for a in applications]),
+                ),
             )
         )
         .order_by(AuditEntry.seq)
@@ -311,6 +325,25 @@ def dossier(candidate: Candidate) -> dict:
             "centre": candidate.centre.code,
             "registered_at": candidate.created_at,
         },
+        "applications": [
+            {
+                "number": a.number,
+                "item": a.item,
+                "applied_by": a.applied_by,
+                "employer": a.employer,
+                "education": a.education,
+                "health_declared": a.health_declared,
+                "training_provider": a.training_provider,
+                "training_hours": a.training_hours,
+                "state": a.state,
+                "decision_reason": a.decision_reason,
+                "decided_by": a.decided_by,
+                "decided_at": a.decided_at,
+                "received_at": a.created_at,
+                "documents": len(a.documents),
+            }
+            for a in applications
+        ],
         "sittings": sittings,
         "audit": [
             {

@@ -28,6 +28,11 @@ LABELS = {
         "sitting": "考试",
         "ticket": "准考证号",
         "application": "申请编号",
+        "applications": "考试申请",
+        "state": "状态",
+        "received": "受理时间",
+        "decided_by": "审查人",
+        "documents": "材料数",
         "item": "考试项目",
         "session": "场次",
         "attendance": "出勤",
@@ -78,6 +83,11 @@ LABELS = {
         "sitting": "Sitting",
         "ticket": "Ticket",
         "application": "Application",
+        "applications": "Applications",
+        "state": "Status",
+        "received": "Received",
+        "decided_by": "Decided by",
+        "documents": "Documents",
         "item": "Item",
         "session": "Session",
         "attendance": "Attendance",
@@ -171,6 +181,18 @@ def build_pdf(doc: dict, language: str = "zh", timezone: str = "Asia/Shanghai") 
             header=False,
         ),
     ]
+    if doc.get("applications"):
+        story.append(Paragraph(escape(labels["applications"]), h2))
+        rows = [[
+            labels["application"], labels["item"], labels["received"], labels["state"],
+            labels["reason"], labels["decided_by"], labels["documents"],
+        ]]
+        for a in doc["applications"]:
+            rows.append([
+                a["number"], a["item"], _when(a["received_at"], timezone), a["state"],
+                p(a["decision_reason"]), a["decided_by"] or "-", str(a["documents"]),
+            ])
+        story.append(_table(rows))
     for s in doc["sittings"]:
         session = s["session"]
         story.append(Paragraph(escape(f"{labels['sitting']} {s['ticket']}"), h2))

@@ -87,3 +87,33 @@ def test_centre_staff_cannot_query(client, login_as, make):
     tickets = make.exam_tickets(1)
     login_as("centre_admin")
     assert client.get(f"/authority/candidates/{tickets[0].candidate_id}").status_code == 403
+
+
+def test_the_dossier_holds_the_candidates_application_and_its_review(
+    client, login_as, make, tmp_path
+):
+    from examcentre.applications import operations as applications
+    from examcentre.models import Centre
+
+    from ..factories import TEST_ACTOR
+
+    ticket = make.exam_tickets(1)[0]
+    candidate = ticket.candidate
+    centre = db.session.get(Centre, candidate.centre_id)
+    data = applications.ApplicationInput(
+        item="Q1", applied_by="candidate", id_number=candidate.id_number,
+        name=candidate.name, health_declared=True,
+    )
+    application, _files = applications.create_application(
+        TEST_ACTOR, centre, data, [], tmp_path, ticket.session.starts_at.date()
+    )
+    applications.decide(TEST_ACTOR, application, "request_more", "缺少培训证明")
+    db.session.commit()
+    english(client)
+    login_as("authority")
+    html = client.get(f"/authority/candidates/{candidate.id}").get_data(as_text=True)
+    assert application.number in html and "缺少培训证明" in html
+    assert html.count('href="/authority/audit/') >= 2
+    pdf = client.get(f"/authority/candidates/{candidate.id}.pdf")
+    text_ = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Applications" in text_ and application.number in text_
