@@ -327,19 +327,32 @@ def overall_counts(source, centre, start, end, items=None) -> list[dict]:
     def flag(condition):
         return func.max(case((condition, 1), else_=0))
 
-    per_pair = (
+    # Two steps: the flags per sitting first (grouped by an integer key, cheap), then per
+    # candidate over the (half as many) sittings.
+    per_sitting = (
         select(
-            r.c.centre,
-            r.c.item,
-            base.c.id_number,
+            r.c.sitting_key,
             flag(and_(theory, decided)).label("theory_decided"),
             flag(and_(theory, r.c.passed.is_(True))).label("theory_passed"),
             flag(and_(practical, decided)).label("practical_decided"),
             flag(and_(practical, r.c.passed.is_(True))).label("practical_passed"),
         )
-        .join(base, base.c.sitting_key == r.c.sitting_key)
         .where(*_in_period(lambda t: t.c.starts_at, start, end, items)(r))
-        .group_by(r.c.centre, r.c.item, base.c.id_number)
+        .group_by(r.c.sitting_key)
+        .subquery()
+    )
+    per_pair = (
+        select(
+            base.c.centre,
+            base.c.item,
+            base.c.id_number,
+            func.max(per_sitting.c.theory_decided).label("theory_decided"),
+            func.max(per_sitting.c.theory_passed).label("theory_passed"),
+            func.max(per_sitting.c.practical_decided).label("practical_decided"),
+            func.max(per_sitting.c.practical_passed).label("practical_passed"),
+        )
+        .join(base, base.c.sitting_key == per_sitting.c.sitting_key)
+        .group_by(base.c.centre, base.c.item, base.c.id_number)
         .subquery()
     )
     both = and_(per_pair.c.theory_decided == 1, per_pair.c.practical_decided == 1)
