@@ -81,7 +81,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import client as http_client
@@ -93,7 +92,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
+from scratch import scratch_postgres  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from examcentre import create_app  # noqa: E402
 from examcentre.audit.operations import Actor  # noqa: E402
@@ -203,23 +203,6 @@ def prepare(url: str, candidates: int, questions: int) -> tuple[list[Seat], int]
         db.session.remove()
         db.engine.dispose()
     return seats, duration
-
-
-def scratch_postgres() -> tuple[str, callable]:
-    admin_url = os.environ.get(
-        "EXAMCENTRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    ).replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"examcentre_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 # --- The server -----------------------------------------------------------------------------

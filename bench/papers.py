@@ -12,14 +12,13 @@ used to CREATE and DROP it, never to make tables in).
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, make_url, text
+from scratch import scratch_postgres
+from sqlalchemy import insert
 
 from examcentre import create_app
 from examcentre.audit.operations import Actor
@@ -135,23 +134,6 @@ def bench_session(url: str, label: str, candidates: int) -> None:
             )
         db.session.remove()
         db.engine.dispose()
-
-
-def scratch_postgres() -> tuple[str, callable]:
-    admin_url = os.environ.get(
-        "EXAMCENTRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    ).replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"examcentre_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def main() -> None:

@@ -16,34 +16,17 @@ names the server; a scratch database is created and dropped.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 import uuid
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import create_engine, make_url, text
+from scratch import scratch_postgres
+from sqlalchemy import text
 
 CENTRES = 20
 ITEMS = ("Q1", "Q2(限桥式起重机)")
-
-
-def scratch_postgres() -> tuple[str, callable]:
-    admin_url = os.environ.get(
-        "EXAMCENTRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    ).replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"examcentre_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def fill_hub(db, sittings: int, seed: int = 1) -> tuple[int, int]:
