@@ -733,6 +733,7 @@ class Run:
     not_applied: int
     client_cpu_s: float
     load: tuple[float, float]
+    storm_cpu_s: tuple[float, float]  # CPU-seconds during the start storm: server, terminals
     profiles: list[Path]
     answered: float  # share of the questions answered before the compressed time ran out
 
@@ -745,6 +746,14 @@ class Run:
         return (not self.checks.lost and not self.checks.not_submitted
                 and self.checks.audit_intact and self.error_count == 0
                 and self.checks.attempts == self.candidates)
+
+
+def stop_profilers(profilers: list[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        if profiler.poll() is None:
+            profiler.send_signal(signal.SIGINT)
+    for profiler in profilers:
+        profiler.wait(timeout=60)
 
 
 def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
@@ -783,14 +792,21 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
         load_before = os.getloadavg()[0]
         for t in threads:
             t.start()
+
+        def storm_over() -> bool:
+            return all(not math.isnan(c.paper_received) or c.failures for c in candidates)
+
+        # The start storm's own CPU, server and terminals: what bounds it on two cores.
+        while not storm_over() and any(t.is_alive() for t in threads):
+            time.sleep(0.02)
+        storm_cpu = (server.cpu_seconds() - cpu_before, time.process_time() - client_before)
+        if args.py_spy_storm:
+            stop_profilers(profilers)
         for t in threads:
             while t.is_alive():  # with a timeout, so that Ctrl+C still reaches the finally
                 t.join(timeout=1.0)
         cpu_used = server.cpu_seconds() - cpu_before
-        for profiler in profilers:
-            profiler.send_signal(signal.SIGINT)
-        for profiler in profilers:
-            profiler.wait(timeout=60)
+        stop_profilers(profilers)
         client_cpu = time.process_time() - client_before
         load = (load_before, os.getloadavg()[0])
         print("   exam done; measuring the /healthz ceiling ...", flush=True)
@@ -833,7 +849,7 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
         not_applied=sum(c.not_applied for c in candidates),
         answered=sum(c.answered for c in candidates)
         / max(1, sum(c.questions for c in candidates)),
-        client_cpu_s=client_cpu, load=load,
+        client_cpu_s=client_cpu, load=load, storm_cpu_s=storm_cpu,
         profiles=sorted(Path(args.py_spy).glob(f"{database}-{setting}-*.txt")) if args.py_spy
         else [],
     )
@@ -878,7 +894,10 @@ def ms(seconds: float) -> str:
 
 def report(run: Run) -> None:
     print(f"\n-- {run.database} / {run.setting}: {run.server}")
-    print(f"start storm: {run.storm_s:.2f} s (first sign-in sent to last paper received)")
+    print(f"start storm: {run.storm_s:.2f} s (first sign-in sent to last paper received);"
+          f" CPU during it: server {run.storm_cpu_s[0]:.1f} s"
+          f" ({1e3 * run.storm_cpu_s[0] / run.candidates:.1f} ms a candidate), the simulated"
+          f" terminals {run.storm_cpu_s[1]:.1f} s")
     print(f"{'endpoint':<14} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, values in [*run.latencies.items(), ("healthz", run.ceiling_latencies)]:
         if values:
@@ -985,6 +1004,8 @@ def main() -> None:
                         help="extra environment for the server, e.g. an EXAMCENTRE_ setting")
     parser.add_argument("--py-spy", metavar="DIR",
                         help="profile the server's workers during the exam (raw stacks in DIR)")
+    parser.add_argument("--py-spy-storm", action="store_true",
+                        help="with --py-spy: profile the start storm only")
     parser.add_argument("--sign-in", choices=("form", "api"), default="form",
                         help="the terminal's sign-in page (as the real terminal) or the JSON API")
     parser.add_argument("--seed", type=int, default=7)

@@ -27,6 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import exam_storm  # its data preparation: the same room
+from sqlalchemy import event
+
+from examcentre.extensions import db
 
 API = "/api/v1/terminal"
 CSRF = re.compile(r'name="csrf-token"\s+content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
@@ -47,6 +50,8 @@ def main() -> None:
     parser.add_argument("--database", help="a database URL (default: a scratch SQLite file)")
     parser.add_argument("--profile", nargs="?", const="all", metavar="ENDPOINT",
                         help="print where the CPU time goes (of one endpoint, e.g. 'start')")
+    parser.add_argument("--sql", metavar="ENDPOINT",
+                        help="print the SQL statements of one endpoint's last request")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="request-cost-"))
@@ -57,15 +62,25 @@ def main() -> None:
     cpu: dict[str, list[float]] = defaultdict(list)
     wall: dict[str, list[float]] = defaultdict(list)
     profiler = cProfile.Profile() if args.profile else None
+    # Statements per request: a count that, unlike time, does not move with the machine.
+    statements: list[str] = []
+    sql_counts: dict[str, list[int]] = defaultdict(list)
+    last_sql: dict[str, list[str]] = {}
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_a: statements.append(statement))
 
     def call(client, label: str, method: str, path: str, expect: int = 200, **kwargs):
         profiling = profiler is not None and args.profile in ("all", label)
         if profiling:
             profiler.enable()
+        statements.clear()
         c0, w0 = time.process_time(), time.perf_counter()
         response = client.open(path, method=method, **kwargs)
         cpu[label].append(time.process_time() - c0)
         wall[label].append(time.perf_counter() - w0)
+        sql_counts[label].append(len(statements))
+        last_sql[label] = list(statements)
         if profiling:
             profiler.disable()
         if response.status_code != expect:
@@ -91,16 +106,21 @@ def main() -> None:
         call(client, "submit", "POST", f"{API}/submit", headers=headers)
 
     print(f"{args.candidates} candidates, {args.questions}-question papers, {url.split(':')[0]}")
-    print(f"{'endpoint':<14} {'n':>5} {'CPU ms p50':>11} {'wall ms p50':>12}")
+    print(f"{'endpoint':<14} {'n':>5} {'CPU ms p50':>11} {'wall ms p50':>12} {'SQL p50':>8}")
     storm_cpu = 0.0
     for label in cpu:
         print(f"{label:<14} {len(cpu[label]):>5} {statistics.median(cpu[label]) * 1000:>11.1f}"
-              f" {statistics.median(wall[label]) * 1000:>12.1f}")
+              f" {statistics.median(wall[label]) * 1000:>12.1f}"
+              f" {statistics.median(sql_counts[label]):>8.0f}")
         if label in ("sign-in", "exam page", "start"):  # the storm (the sign-in page comes
             # before it: the terminals show it while the room waits)
             storm_cpu += statistics.median(cpu[label])
     print(f"start storm, per candidate: {storm_cpu * 1000:.1f} ms CPU -> 500 candidates need "
           f"{storm_cpu * 500:.1f} CPU-seconds, {storm_cpu * 250:.1f} s on two cores at best")
+    if args.sql:
+        print(f"\nSQL of the last '{args.sql}':")
+        for statement in last_sql.get(args.sql, []):
+            print("  " + " ".join(statement.split())[:300])
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)

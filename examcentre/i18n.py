@@ -7,7 +7,8 @@ zh_Hans_CN, which is also the catalogue's folder under translations/, so that ge
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
-from flask_babel import refresh
+from flask_babel import get_translations, refresh
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 BABEL_LOCALES = {"zh_CN": "zh_Hans_CN", "en": "en"}
@@ -40,8 +41,16 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages() -> dict:
         current = interface_language()
+        # The page's translations, looked up once per render. Flask-Babel's own template
+        # callables look the catalogue up again for every string (about 40 us each through
+        # its context proxies); the exam page has ninety strings, rendered for a whole room
+        # at once (bench/request_cost.py). Jinja's own wrappers keep the newstyle semantics
+        # (autoescape, %-formatting). Macros imported without context still use Flask-Babel's.
+        translations = get_translations()
         return {
             "current_language": current,
             "html_lang": "zh-CN" if current == "zh_CN" else "en",
             "language_names": LANGUAGE_NAMES,
+            "gettext": _make_new_gettext(translations.ugettext),
+            "ngettext": _make_new_ngettext(translations.ungettext),
         }

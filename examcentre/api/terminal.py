@@ -21,7 +21,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
@@ -70,23 +70,29 @@ def _attempt():
     return attempt
 
 
-# Papers never change once drawn (papers/operations.py), so their question counts are kept
-# for the life of the process: every save and heartbeat reports the count, and a COUNT per
-# request was a measurable share of a save (bench/request_cost.py).
-_question_counts: dict[int, int] = {}
+def _process_cache(name: str) -> dict:
+    """A dictionary kept for the life of this app (one per process in production; a test's
+    own app has its own, so ids reused by another test's database never hit)."""
+    caches = current_app.extensions.setdefault("examcentre.terminal_caches", {})
+    cache = caches.setdefault(name, {})
+    if len(cache) > 100_000:  # a bound, far above a day's papers and a bank's versions
+        cache.clear()
+    return cache
 
 
+# Papers never change once drawn (papers/operations.py), so their question counts are kept:
+# every save and heartbeat reports the count, and a COUNT per request was a measurable share
+# of a save (bench/request_cost.py).
 def question_count(paper_id: int) -> int:
-    count = _question_counts.get(paper_id)
+    counts = _process_cache("question_counts")
+    count = counts.get(paper_id)
     if count is None:
         count = db.session.scalar(
             select(func.count())
             .select_from(PaperQuestion)
             .where(PaperQuestion.paper_id == paper_id)
         )
-        if len(_question_counts) > 100_000:  # a bound, far above a day's papers
-            _question_counts.clear()
-        _question_counts[paper_id] = count
+        counts[paper_id] = count
     return count
 
 
@@ -167,8 +173,7 @@ def terminal_sign_in():
     terminal.last_seen_at = ticket.active_since
     login_user(ticket)
     note_sign_in(actor_from(ticket), ticket)
-    attempt = exam_ops.attempt_for(ticket)
-    exam_ops._event(attempt, "sign_in", actor_from(ticket), now_utc(), terminal_id=terminal.id)
+    exam_ops.record_sign_in(ticket, terminal, actor_from(ticket), now_utc())
     db.session.commit()
     return jsonify(
         {
@@ -217,53 +222,64 @@ def terminal_start():
     return jsonify(body)
 
 
-def _question_json(row) -> dict[str, Any]:
+def _question_json(position: int, option_order: str | None, content: tuple) -> dict[str, Any]:
     """One question as the candidate sees it: options in displayed order, lettered A, B, ..."""
-    order = row.option_order or ""
+    type_, stem_zh, stem_en, options_zh, options_en, image = content
     options = []
-    for shown, original in enumerate(order):
+    for shown, original in enumerate(option_order or ""):
         index = "ABCDE".index(original)
         options.append(
             {
                 "letter": "ABCDE"[shown],
-                "zh": row.options_zh[index],
-                "en": (
-                    row.options_en[index]
-                    if row.options_en and index < len(row.options_en)
-                    else None
-                ),
+                "zh": options_zh[index],
+                "en": options_en[index] if options_en and index < len(options_en) else None,
             }
         )
     return {
-        "position": row.position,
-        "type": row.type,
-        "stem": {"zh": row.stem_zh, "en": row.stem_en},
+        "position": position,
+        "type": type_,
+        "stem": {"zh": stem_zh, "en": stem_en},
         "options": options,
-        "image_url": (
-            url_for("terminal.question_image", position=row.position) if row.image else None
-        ),
+        "image_url": url_for("terminal.question_image", position=position) if image else None,
     }
 
 
+def _question_contents(version_ids: set[int]) -> dict[int, tuple]:
+    """What a candidate sees of each question version (never the key, never the
+    explanation), kept for the life of the app: a version on a paper never changes
+    (models.bank.QuestionVersion), and the papers of a room share a bank of a few hundred
+    versions, so the room's start reads each one once instead of once per candidate."""
+    cache = _process_cache("question_contents")
+    missing = [i for i in version_ids if i not in cache]
+    for i in range(0, len(missing), 500):  # bound the IN list
+        for row in db.session.execute(
+            select(
+                QuestionVersion.id,
+                QuestionVersion.type,
+                QuestionVersion.stem_zh,
+                QuestionVersion.stem_en,
+                QuestionVersion.options_zh,
+                QuestionVersion.options_en,
+                QuestionVersion.image,
+            ).where(QuestionVersion.id.in_(missing[i : i + 500]))
+        ):
+            cache[row.id] = tuple(row[1:])
+    return cache
+
+
 def paper_json(attempt) -> dict[str, Any]:
-    """The candidate's questions and their own answers. Only the columns a candidate may
-    see are selected (never the key, never the explanation), as plain rows: building 100 ORM
-    objects per paper was most of the cost of the start storm."""
+    """The candidate's questions and their own answers, built from plain rows: building 100
+    ORM objects per paper was most of the cost of the start storm."""
     rows = db.session.execute(
         select(
             PaperQuestion.position,
             PaperQuestion.option_order,
-            QuestionVersion.type,
-            QuestionVersion.stem_zh,
-            QuestionVersion.stem_en,
-            QuestionVersion.options_zh,
-            QuestionVersion.options_en,
-            QuestionVersion.image,
+            PaperQuestion.question_version_id,
         )
-        .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
         .where(PaperQuestion.paper_id == attempt.paper_id)
         .order_by(PaperQuestion.position)
     ).all()
+    contents = _question_contents({row.question_version_id for row in rows})
     answers = db.session.execute(
         select(
             AttemptAnswer.position,
@@ -272,10 +288,13 @@ def paper_json(attempt) -> dict[str, Any]:
             AttemptAnswer.seq,
         ).where(AttemptAnswer.attempt_id == attempt.id)
     ).all()
-    _question_counts.setdefault(attempt.paper_id, len(rows))
+    _process_cache("question_counts").setdefault(attempt.paper_id, len(rows))
     return {
         "attempt": attempt_json(attempt, now_utc()),
-        "questions": [_question_json(row) for row in rows],
+        "questions": [
+            _question_json(row.position, row.option_order, contents[row.question_version_id])
+            for row in rows
+        ],
         "answers": [
             {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
             for a in answers

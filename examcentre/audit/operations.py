@@ -62,21 +62,21 @@ def record(
     if centre_id is None:
         centre_id = actor.centre_id
 
-    # Lock the head first (see AuditChainHead), then read it: the read sees the latest
-    # committed chain because no other writer can get past the lock until we commit.
-    locked = db.session.execute(
+    # Lock the head and read it in one statement (see AuditChainHead): what it returns is the
+    # latest committed chain, because no other writer can get past the lock until we commit.
+    # (UPDATE ... RETURNING: PostgreSQL, SQLite >= 3.35.)
+    head = db.session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == HEAD_ID)
         .values(seq=AuditChainHead.seq + 1)
-    )
-    if locked.rowcount == 0:
+        .returning(AuditChainHead.seq, AuditChainHead.last_hash)
+    ).first()
+    if head is None:
         db.session.add(AuditChainHead(id=HEAD_ID, seq=1, last_hash=GENESIS_HASH))
         db.session.flush()
-    head = db.session.execute(
-        select(AuditChainHead.seq, AuditChainHead.last_hash)
-        .where(AuditChainHead.id == HEAD_ID)
-        .execution_options(populate_existing=True)
-    ).one()
+        head = db.session.execute(
+            select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID)
+        ).one()
 
     content = EntryContent(
         seq=head.seq,

@@ -115,11 +115,18 @@ def login():
 
 
 def current_terminal():
-    """The registered exam terminal this browser is, or None."""
+    """The registered exam terminal this browser is, or None. Looked up once per request
+    (kept in the request's WSGI environ): a candidate's requests ask for it in the gate and
+    again in the view."""
     from ..sessions.operations import terminal_for
 
-    cookie = request.cookies.get(current_app.config["TERMINAL_COOKIE_NAME"])
-    return terminal_for(cookie, get_remote_address())
+    if _TERMINAL_KEY not in request.environ:
+        cookie = request.cookies.get(current_app.config["TERMINAL_COOKIE_NAME"])
+        request.environ[_TERMINAL_KEY] = terminal_for(cookie, get_remote_address())
+    return request.environ[_TERMINAL_KEY]
+
+
+_TERMINAL_KEY = "examcentre.terminal"
 
 
 @bp.route("/terminal", methods=["GET", "POST"])
@@ -143,7 +150,11 @@ def terminal_login():
         if ticket is not None and id_matches and ticket.is_active:
             refusal = admit(ticket, terminal)
             if refusal is None:
+                from ..clock import now_utc
+                from ..exams.operations import record_sign_in
+
                 terminal.last_seen_at = ticket.active_since
+                record_sign_in(ticket, terminal, actor_from(ticket), now_utc())
                 return _complete_sign_in(ticket, home_url_for(ticket))
             note_refused_admission(ticket, terminal, refusal)
             db.session.commit()

@@ -93,10 +93,15 @@ def attempt_for(ticket: AdmissionTicket) -> Attempt:
     attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
     if attempt is not None:
         return attempt
-    paper = db.session.scalar(select(Paper).where(Paper.ticket_id == ticket.id))
+    # The paper and its blueprint's spec in one query (the whole room signs in at once).
+    paper = db.session.execute(
+        select(Paper.id, Blueprint.spec)
+        .join(Blueprint, Blueprint.id == Paper.blueprint_id)
+        .where(Paper.ticket_id == ticket.id)
+    ).first()
     if paper is None or ticket.session_id is None:
         raise ExamError("no_paper", _l("No paper has been drawn for you. Ask the invigilator."))
-    spec = Spec.from_json(paper.blueprint.spec)
+    spec = Spec.from_json(paper.spec)
     attempt = Attempt(
         centre_id=ticket.centre_id,
         session_id=ticket.session_id,
@@ -111,6 +116,21 @@ def attempt_for(ticket: AdmissionTicket) -> Attempt:
             db.session.add(attempt)
     except IntegrityError:  # the same candidate's other request made it first
         attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
+    return attempt
+
+
+def record_sign_in(
+    ticket: AdmissionTicket, terminal, actor: Actor, now: datetime
+) -> Attempt | None:
+    """A terminal sign-in, as an event of the candidate's attempt (the archive lists it),
+    in the sign-in's own transaction. The attempt is made here rather than by the exam page
+    that follows, so that a room opening that page at once only reads. None when no paper
+    has been drawn for the ticket (the exam page then says so)."""
+    try:
+        attempt = attempt_for(ticket)
+    except ExamError:
+        return None
+    _event(attempt, "sign_in", actor, now, terminal_id=terminal.id)
     return attempt
 
 

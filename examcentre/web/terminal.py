@@ -59,14 +59,17 @@ def home():
         exam_state = exam_json(current_terminal())
     except ApiError:
         exam_state = None
-    db.session.commit()  # the attempt made on first use, or a lazy auto-submit
-    response = make_response(render_template(
+    page = render_template(
         "terminal/home.html",
         ticket=current_user,
         api=api,
         exam_state=exam_state,
         heartbeat_seconds=current_app.config["EXAM_HEARTBEAT_SECONDS"],
-    ))
+    )
+    # After rendering: a commit expires every loaded row, and the page would read each back.
+    # (Usually nothing to write: the attempt is made at sign-in; a lazy auto-submit, say.)
+    db.session.commit()
+    response = make_response(page)
     # The embedded state is live: never show a stored copy (back button, cache).
     response.headers["Cache-Control"] = "no-store"
     return response

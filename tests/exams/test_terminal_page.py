@@ -113,3 +113,40 @@ def test_the_page_submitting_when_time_is_up_is_the_deadline_submitting(app, mak
     assert body["attempt"]["state"] == "submitted"
     db.session.refresh(attempt)
     assert attempt.submitted_by == "deadline"
+
+
+def test_the_sign_in_page_records_the_sign_in_for_the_archive_and_the_exam_page_only_reads(
+    app, make
+):
+    """The terminals sign in through the form (/auth/terminal): the sign-in is an event of
+    the candidate's attempt (the archive lists it), made in the sign-in's transaction, so
+    that the exam page the whole room opens next writes nothing."""
+    from sqlalchemy import event
+
+    from examcentre.models import AttemptEvent
+
+    (ticket,) = make.exam_tickets(1)
+    client = app.test_client()
+    make.at_terminal(client, ticket.terminal_id)
+    response = client.post("/auth/terminal", data={  # (the tests run without CSRF)
+        "ticket_number": ticket.number, "id_number": ticket.candidate.id_number})
+    assert response.status_code == 302
+    attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
+    assert attempt is not None and attempt.state == "ready"
+    events = db.session.scalars(
+        select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
+    ).all()
+    assert [(e.kind, e.terminal_id) for e in events] == [("sign_in", ticket.terminal_id)]
+
+    writes = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/terminal/").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert writes == []
