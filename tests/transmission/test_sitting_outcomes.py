@@ -97,7 +97,8 @@ def practical(passed) -> dict:
 def signed(centre, document) -> bytes:
     key, _ = keys.load_or_create(centre.id)
     signature = signing.sign(key, fmt.canonical_bytes(document))
-    return json.dumps(fmt.envelope(document, signature, signing.fingerprint(key.public_key())))
+    envelope = fmt.envelope(document, signature, signing.fingerprint(key.public_key()))
+    return json.dumps(envelope).encode()
 
 
 def flags_by_ticket(stored) -> dict[str, tuple]:
@@ -120,7 +121,7 @@ def test_ingest_sets_the_flags_and_the_sql_gives_the_same(base):  # noqa: F811
     first["results"] = [{**theory, "passed": True}, simulator(True), practical(False)]
     # Second: theory failed; a simulator run that passed, no practical result.
     second["results"] = [{**theory, "passed": False}, simulator(True)]
-    stored = ingest(signed(centre, doc).encode())
+    stored = ingest(signed(centre, doc))
     flags = flags_by_ticket(stored)
     assert flags == {
         first["ticket"]: (True, True, True, False),
@@ -157,7 +158,7 @@ def test_the_sql_and_the_python_rule_agree_on_every_combination(base):  # noqa: 
     """Every combination of a theory, a practical and a simulator result (absent, undecided,
     passed, failed) on sittings of one stored batch: SQL flags == ``sitting_outcome``."""
     centre, document = base
-    stored = ingest(signed(centre, document).encode())
+    stored = ingest(signed(centre, document))
     template = db.session.scalars(
         select(HubSitting).where(HubSitting.hub_batch_id == stored.id)
     ).first()
