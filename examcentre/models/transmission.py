@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,6 +134,15 @@ class HubSitting(db.Model):
     # The place among the candidate's current sittings of the item (1: first; > 1: a
     # retake), kept at ingest (``transmission.sequence``); None in a superseded batch.
     seq: Mapped[int | None] = mapped_column(Integer)
+    # What the overall pass rate needs of the sitting, kept at ingest so that the period
+    # summary reads this table alone (``transmission.outcome``, the rule and why: a simulator
+    # result does not count when the sitting also has the practical result the examiners
+    # signed from it). The server default lets COPY and raw inserts leave them to
+    # ``hub.MARK_OUTCOMES_SQL``.
+    theory_decided: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    theory_passed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    practical_decided: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    practical_passed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class HubSubjectResult(db.Model):

@@ -16,7 +16,11 @@ counted over all sittings before the period too). ``results(source)`` has: sitti
 centre, item, starts_at, subject (theory / practical / simulator), score (0-100), passed.
 
 Theory and practical are separate sessions (separate tickets), so the overall pass rate
-pairs them by candidate (ID number) and item within the period, not by sitting.
+pairs them by candidate (ID number) and item within the period, not by sitting. It needs
+four facts of each sitting (a decided / passed theory result, a decided / passed practical
+or simulator result): the local source groups its results for them; the hub keeps them on
+``hub_sittings`` at ingest (``transmission.outcome``, like ``seq``), so its overall figures
+read that one table instead of joining a million subject results to their sittings.
 
 Everything is grouped in the database (GROUP BY, CASE sums): the rows never come to Python,
 so a period over a million results costs one pass of the database.
@@ -310,38 +314,32 @@ def subject_counts(source, centre, start, end, items=None) -> list[dict]:
     return out
 
 
-def overall_counts(source, centre, start, end, items=None) -> list[dict]:
-    """Per centre and item: candidates (ID number) with a decided theory result and a decided
-    practical (or simulator) result in the period ("decided"), and of those, the ones who
-    passed both ("passed": at least one passed result of each subject, as
-    ``practical.results.combined_result`` counts a retake that passes).
+def _flag(condition):
+    return func.max(case((condition, 1), else_=0))
 
-    Theory and practical are separate sessions with separate tickets, so the pair is the
-    candidate's theory and practical sittings of the item, not one sitting."""
-    r = results(source, centre)
-    base = (_local_sittings(centre) if source == LOCAL else _hub_sittings(centre)).subquery()
+
+def _local_outcomes(centre_id, start, end, items):
+    """Per (centre, item, ID number): the four outcome flags from the local results."""
+    r = results(LOCAL, centre_id)
+    base = _local_sittings(centre_id).subquery()
     practical = r.c.subject.in_(PRACTICAL_SUBJECTS)
     theory = r.c.subject == "theory"
     decided = r.c.passed.is_not(None)
-
-    def flag(condition):
-        return func.max(case((condition, 1), else_=0))
-
     # Two steps: the flags per sitting first (grouped by an integer key, cheap), then per
     # candidate over the (half as many) sittings.
     per_sitting = (
         select(
             r.c.sitting_key,
-            flag(and_(theory, decided)).label("theory_decided"),
-            flag(and_(theory, r.c.passed.is_(True))).label("theory_passed"),
-            flag(and_(practical, decided)).label("practical_decided"),
-            flag(and_(practical, r.c.passed.is_(True))).label("practical_passed"),
+            _flag(and_(theory, decided)).label("theory_decided"),
+            _flag(and_(theory, r.c.passed.is_(True))).label("theory_passed"),
+            _flag(and_(practical, decided)).label("practical_decided"),
+            _flag(and_(practical, r.c.passed.is_(True))).label("practical_passed"),
         )
         .where(*_in_period(lambda t: t.c.starts_at, start, end, items)(r))
         .group_by(r.c.sitting_key)
         .subquery()
     )
-    per_pair = (
+    return (
         select(
             base.c.centre,
             base.c.item,
@@ -355,6 +353,48 @@ def overall_counts(source, centre, start, end, items=None) -> list[dict]:
         .group_by(base.c.centre, base.c.item, base.c.id_number)
         .subquery()
     )
+
+
+def _hub_outcomes(centre_code, start, end, items):
+    """Per (centre, item, ID number): the four outcome flags the hub keeps on each sitting at
+    ingest (``transmission.outcome``): one table, no subject result read."""
+    s = (
+        _hub_sittings(centre_code)
+        .add_columns(
+            HubSitting.theory_decided,
+            HubSitting.theory_passed,
+            HubSitting.practical_decided,
+            HubSitting.practical_passed,
+        )
+        .subquery()
+    )
+    return (
+        select(
+            s.c.centre,
+            s.c.item,
+            s.c.id_number,
+            _flag(s.c.theory_decided).label("theory_decided"),
+            _flag(s.c.theory_passed).label("theory_passed"),
+            _flag(s.c.practical_decided).label("practical_decided"),
+            _flag(s.c.practical_passed).label("practical_passed"),
+        )
+        .where(*_in_period(lambda t: t.c.starts_at, start, end, items)(s))
+        .group_by(s.c.centre, s.c.item, s.c.id_number)
+        .subquery()
+    )
+
+
+def overall_counts(source, centre, start, end, items=None) -> list[dict]:
+    """Per centre and item: candidates (ID number) with a decided theory result and a decided
+    practical (or simulator) result in the period ("decided"), and of those, the ones who
+    passed both ("passed": at least one passed result of each subject, as
+    ``practical.results.combined_result`` counts a retake that passes).
+
+    Theory and practical are separate sessions with separate tickets, so the pair is the
+    candidate's theory and practical sittings of the item, not one sitting. The hub reads
+    the per-sitting flags kept at ingest; the local source computes them from its results."""
+    outcomes = _local_outcomes if source == LOCAL else _hub_outcomes
+    per_pair = outcomes(centre, start, end, items)
     both = and_(per_pair.c.theory_decided == 1, per_pair.c.practical_decided == 1)
     passed = and_(both, per_pair.c.theory_passed == 1, per_pair.c.practical_passed == 1)
     rows = db.session.execute(

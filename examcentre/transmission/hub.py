@@ -33,7 +33,7 @@ from ..audit.operations import Actor, record
 from ..extensions import db
 from ..models import HubBatch, HubCentre, HubSitting, HubSubjectResult
 from . import batch as fmt
-from . import policy, sequence, signing
+from . import outcome, policy, sequence, signing
 from .operations import calendar
 
 
@@ -233,6 +233,9 @@ def ingest(raw: bytes, via: str, now: datetime) -> IngestOutcome:
             id_number=row.id_number,
             name=row.name,
             attendance=row.attendance,
+            # The overall pass rate's flags, from the rows in hand (``MARK_OUTCOMES_SQL``
+            # computes the same from the stored results; no second pass needed here).
+            **outcome.sitting_outcome(row.results)._asdict(),
         )
         db.session.add(sitting)
         pairs.append((row, sitting))
@@ -290,6 +293,53 @@ WHERE numbered.id = hub_sittings.id
 
 def number_all(connection) -> None:
     connection.execute(text(NUMBER_ALL_SQL))
+
+
+# --- Outcome flags (hub_sittings.theory_decided ... practical_passed) --------------------------
+
+# The flags of ``outcome.sitting_outcome`` computed from the stored subject results, for rows
+# that did not come through ``ingest`` (the migration's back-fill, the benchmark after COPY).
+# A sitting's results are all of its own batch, so "the same sitting also has a practical
+# result" is grouping by sitting_id: when it has one, the simulator columns are not read.
+# Comparisons like (o.td = 1) give PostgreSQL a boolean (SQLite stores 0/1). A sitting with
+# no result keeps its defaults (false). UPDATE ... FROM: PostgreSQL, SQLite >= 3.33.
+_MARK_OUTCOMES = """
+UPDATE hub_sittings SET
+    theory_decided = (o.td = 1),
+    theory_passed = (o.tp = 1),
+    practical_decided = (o.pd = 1),
+    practical_passed = (o.pp = 1)
+FROM (
+    SELECT r.sitting_id AS sitting_id,
+        MAX(CASE WHEN r.subject = 'theory' AND r.passed IS NOT NULL THEN 1 ELSE 0 END) AS td,
+        MAX(CASE WHEN r.subject = 'theory' AND r.passed THEN 1 ELSE 0 END) AS tp,
+        CASE WHEN MAX(CASE WHEN r.subject = 'practical' THEN 1 ELSE 0 END) = 1
+            THEN MAX(CASE WHEN r.subject = 'practical' AND r.passed IS NOT NULL
+                THEN 1 ELSE 0 END)
+            ELSE MAX(CASE WHEN r.subject = 'simulator' AND r.passed IS NOT NULL
+                THEN 1 ELSE 0 END)
+        END AS pd,
+        CASE WHEN MAX(CASE WHEN r.subject = 'practical' THEN 1 ELSE 0 END) = 1
+            THEN MAX(CASE WHEN r.subject = 'practical' AND r.passed THEN 1 ELSE 0 END)
+            ELSE MAX(CASE WHEN r.subject = 'simulator' AND r.passed THEN 1 ELSE 0 END)
+        END AS pp
+    FROM hub_subject_results r{where}
+    GROUP BY r.sitting_id
+) AS o
+WHERE o.sitting_id = hub_sittings.id
+"""
+# Every sitting (the back-fill), or one batch's (bound :batch; its results carry the batch
+# id, so only that batch's results are read).
+MARK_OUTCOMES_SQL = _MARK_OUTCOMES.format(where="")
+MARK_BATCH_OUTCOMES_SQL = _MARK_OUTCOMES.format(where="\n    WHERE r.hub_batch_id = :batch")
+
+
+def mark_outcomes(connection, batch_id: int | None = None) -> None:
+    """Set the outcome flags from hub_subject_results: of every sitting, or of one batch's."""
+    if batch_id is None:
+        connection.execute(text(MARK_OUTCOMES_SQL))
+    else:
+        connection.execute(text(MARK_BATCH_OUTCOMES_SQL), {"batch": batch_id})
 
 
 def renumber(connection, keys=(), batch_ids=(), session: Session | None = None) -> int:
