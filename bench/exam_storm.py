@@ -16,7 +16,7 @@ For each database (and server setting) it:
    - ``embedded``: ``examcentre serve`` (the documented embedded run: gunicorn, a worker per
      core, ``--threads`` 8 each by default, the scheduler in one of them, access log on). The
      only setting documented for SQLite;
-   - ``production``: ``gunicorn --workers 4 --threads 4 wsgi:app`` plus one
+   - ``production``: ``gunicorn --workers 4 --threads 4 --reuse-port wsgi:app`` plus one
      ``examcentre jobs run`` (the README's production commands; ``--workers``,
      ``--worker-threads``). Run on PostgreSQL only, unless ``--sqlite-production`` (not a
      documented setting) is given;
@@ -218,6 +218,7 @@ class Server:
     """The server processes (each in its own process group), started and stopped here."""
 
     def __init__(self, setting: str, url: str, instance: Path, logs: Path, *, threads: int = 8,
+                 embedded_workers: int | None = None,
                  workers: int = 4, worker_threads: int = 4, extra_env=()) -> None:
         self.setting = setting
         self.port = free_port()
@@ -230,11 +231,12 @@ class Server:
         env.update(item.split("=", 1) for item in extra_env)
         if setting == "embedded":
             commands = [[str(BIN / "examcentre"), "serve", "--host", "127.0.0.1",
-                         "--port", str(self.port), "--threads", str(threads)]]
+                         "--port", str(self.port), "--threads", str(threads),
+                         *(["--workers", str(embedded_workers)] if embedded_workers else [])]]
         else:
             commands = [
                 [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(worker_threads),
-                 "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+                 "--reuse-port", "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
                 [str(BIN / "examcentre"), "jobs", "run"],
             ]
         self.processes = []
@@ -276,13 +278,16 @@ class Server:
         return sorted(found)
 
     def cpu_seconds(self) -> float:
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        used = {}
         for pid in self.pids():
             with contextlib.suppress(OSError, IndexError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-        return total / ticks
+                used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        return used
 
     def workers(self) -> list[int]:
         """The processes that serve requests: gunicorn's workers (not its master), not the
@@ -298,7 +303,7 @@ class Server:
         return [
             subprocess.Popen(
                 [str(BIN / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
-                 "--nonblocking", "--output", str(outdir / f"{tag}-{pid}.txt")],
+                 "--nonblocking", "--gil", "--output", str(outdir / f"{tag}-{pid}.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             for pid in self.workers()
@@ -476,7 +481,8 @@ def csrf_of(page: str, label: str) -> str:
 
 
 def run_candidate(
-    candidate: Candidate, barrier: threading.Barrier, pace: Pace, sign_in: str, answer_all: bool
+    candidate: Candidate, barrier: threading.Barrier, pace: Pace, sign_in: str, answer_all: bool,
+    storm_only: bool = False,
 ) -> None:
     rng, browser, seat = candidate.rng, candidate.browser, candidate.seat
     try:
@@ -508,7 +514,7 @@ def run_candidate(
         candidate.failures.append(str(error))
         return
     candidate.paper_received = began = time.perf_counter()
-    questions = paper["questions"]
+    questions = paper["questions"] if not storm_only else []
     seq: dict[int, int] = {}
     # As exam.js: sleep 15 s, beat, sleep 15 s after that beat is answered, and so on.
     next_heartbeat = exam_loaded + HEARTBEAT_S
@@ -572,7 +578,11 @@ def run_candidate(
     for position, at in zip(review, times, strict=True):
         pause(at - time.perf_counter())
         save(position, response_for(rng, by_position[position], 1)[-1], False)
-    pause(submit_at - time.perf_counter())
+    if storm_only:  # submit once the whole room has its paper (the storm's CPU stays its own)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=300)
+    else:
+        pause(submit_at - time.perf_counter())
     status, data = browser.call("submit", "POST", f"{API}/submit")
     if status == 200 and data["attempt"]["state"] == "submitted":
         candidate.submitted = True
@@ -765,6 +775,7 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
     server = Server(setting, url, workdir / "instance", logs, threads=args.threads,
+                    embedded_workers=args.embedded_workers,
                     workers=args.workers, worker_threads=args.worker_threads,
                     extra_env=args.server_env)
     try:
@@ -780,10 +791,22 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
                       Browser(server.port, seat.token))
             for i, seat in enumerate(seats)
         ]
-        barrier = threading.Barrier(len(candidates))
+        storm_started: dict[str, float] = {}
+
+        workers_at_start: dict[int, float] = {}
+
+        def storm_begins() -> None:  # the CPU count starts when the whole room is ready
+            if storm_started:  # (--storm-only meets at the barrier again afterwards)
+                return
+            workers_at_start.update(server.cpu_by_process())
+            storm_started.update(server=sum(workers_at_start.values()),
+                                 terminals=time.process_time())
+
+        barrier = threading.Barrier(len(candidates), action=storm_begins)
         threads = [
             threading.Thread(target=run_candidate, daemon=True,
-                             args=(c, barrier, pace, args.sign_in, args.answer_all))
+                             args=(c, barrier, pace, args.sign_in, args.answer_all,
+                                   args.storm_only))
             for c in candidates
         ]
         profilers = (server.profile(Path(args.py_spy), f"{database}-{setting}")
@@ -799,7 +822,15 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
         # The start storm's own CPU, server and terminals: what bounds it on two cores.
         while not storm_over() and any(t.is_alive() for t in threads):
             time.sleep(0.02)
-        storm_cpu = (server.cpu_seconds() - cpu_before, time.process_time() - client_before)
+        storm_cpu = (server.cpu_seconds() - storm_started.get("server", cpu_before),
+                     time.process_time() - storm_started.get("terminals", client_before))
+        # Per server process: a worker keeps the keep-alive connections it accepted, so an
+        # uneven share shows here as one busy worker and one idle.
+        storm_by_process = sorted(
+            (round(used - workers_at_start.get(pid, 0.0), 1)
+             for pid, used in server.cpu_by_process().items()), reverse=True)
+        print(f"   server CPU during the start storm, per process: {storm_by_process} s",
+              flush=True)
         if args.py_spy_storm:
             stop_profilers(profilers)
         for t in threads:
@@ -991,6 +1022,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8,
                         help="embedded: examcentre serve --threads (its default, 8)")
     parser.add_argument("--workers", type=int, default=4, help="production: gunicorn --workers")
+    parser.add_argument("--embedded-workers", type=int,
+                        help="embedded: examcentre serve --workers (default: its own, a core each)")
     parser.add_argument("--worker-threads", type=int, default=4,
                         help="production: gunicorn --threads")
     parser.add_argument("--questions", type=int, default=100)
@@ -1000,6 +1033,9 @@ def main() -> None:
                         help="answer every question even after the compressed time is up (the"
                              " run then lasts as long as the server needs)")
     parser.add_argument("--ceiling-seconds", type=float, default=10.0)
+    parser.add_argument("--storm-only", action="store_true",
+                        help="after the start storm every candidate submits at once (no"
+                             " answering): for measuring and profiling the storm quickly")
     parser.add_argument("--server-env", metavar="KEY=VALUE", action="append", default=[],
                         help="extra environment for the server, e.g. an EXAMCENTRE_ setting")
     parser.add_argument("--py-spy", metavar="DIR",

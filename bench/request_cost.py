@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--database", help="a database URL (default: a scratch SQLite file)")
     parser.add_argument("--profile", nargs="?", const="all", metavar="ENDPOINT",
                         help="print where the CPU time goes (of one endpoint, e.g. 'start')")
+    parser.add_argument("--sort", default="cumulative",
+                        help="the profile's order (cumulative, tottime)")
     parser.add_argument("--sql", metavar="ENDPOINT",
                         help="print the SQL statements of one endpoint's last request")
     args = parser.parse_args()
@@ -123,7 +125,7 @@ def main() -> None:
             print("  " + " ".join(statement.split())[:300])
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(60)
         print(out.getvalue())
 
 

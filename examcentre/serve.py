@@ -101,5 +101,12 @@ def serve(host: str, port: int, threads: int, workers: int | None = None) -> Non
             "accesslog": "-",
             # A long-running answer save must not be killed while SQLite waits for its lock.
             "timeout": 60,
+            # A socket of its own per worker (SO_REUSEPORT), so that the kernel spreads the
+            # terminals' connections evenly over the workers. With one shared socket, whichever
+            # worker was quicker to accept kept the connection, and a terminal's keep-alive
+            # connection stays with its worker: at the start of an exam one worker served
+            # 65-90 % of the room while the other idled, and the start storm took as long as
+            # the busy worker needed (bench/exam_storm.py prints the CPU per worker).
+            "reuse_port": True,
         }
     ).run()

@@ -3,6 +3,8 @@ limit counters and the election of the one worker that runs the scheduler."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from examcentre import ratelimit_storage
@@ -90,3 +92,44 @@ def test_exactly_one_worker_holds_the_scheduler_lock(tmp_path):
 
 def test_default_workers_is_one_per_core_within_bounds():
     assert 1 <= default_workers() <= 4
+
+
+def _listening_sockets(port: int) -> int:
+    """How many TCP sockets listen on ``port`` (state 0A in /proc/net/tcp)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+            count += 1
+    return count
+
+
+def test_each_worker_listens_on_its_own_socket(tmp_path):
+    """`examcentre serve` gives each worker its own listening socket (SO_REUSEPORT), so the
+    kernel spreads the terminals' keep-alive connections evenly over the workers; with one
+    shared socket one worker kept most of a room (bench/exam_storm.py)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, EXAMCENTRE_INSTANCE_PATH=str(tmp_path))
+    command = Path(sys.executable).parent / "examcentre"
+    server = subprocess.Popen(
+        [str(command), "serve", "--port", str(port), "--workers", "2", "--threads", "1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while _listening_sockets(port) < 2 and time.monotonic() < deadline:
+            assert server.poll() is None, "the server exited"
+            time.sleep(0.2)
+        assert _listening_sockets(port) == 2
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
