@@ -52,6 +52,7 @@ def main() -> None:
                         help="print where the CPU time goes (of one endpoint, e.g. 'start')")
     parser.add_argument("--sort", default="cumulative",
                         help="the profile's order (cumulative, tottime)")
+    parser.add_argument("--dump", metavar="FILE", help="with --profile: also write the pstats")
     parser.add_argument("--sql", metavar="ENDPOINT",
                         help="print the SQL statements of one endpoint's last request")
     args = parser.parse_args()
@@ -124,6 +125,8 @@ def main() -> None:
         for statement in last_sql.get(args.sql, []):
             print("  " + " ".join(statement.split())[:300])
     if profiler:
+        if args.dump:
+            profiler.dump_stats(args.dump)
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(60)
         print(out.getvalue())

@@ -26,6 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("EXAMCENTRE_INSTANCE_PATH") or None,
     )
     _configure(app, test_config)
+    # JSON responses as UTF-8 text, keys in the order they were built: a 100-question paper
+    # in Chinese is half the bytes without \uXXXX escapes, and sorting every object's keys
+    # was work on every response of the exam's API.
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
 
     from . import database, ratelimit_storage  # noqa: F401 (registers the limits storage)
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
