@@ -16,7 +16,7 @@ For each database (and server setting) it:
    - ``embedded``: ``examcentre serve`` (the documented embedded run: gunicorn, a worker per
      core, ``--threads`` 8 each by default, the scheduler in one of them, access log on). The
      only setting documented for SQLite;
-   - ``production``: ``gunicorn --workers 4 --threads 4 --reuse-port wsgi:app`` plus one
+   - ``production``: ``gunicorn --workers 4 --threads 4 wsgi:app`` plus one
      ``examcentre jobs run`` (the README's production commands; ``--workers``,
      ``--worker-threads``). Run on PostgreSQL only, unless ``--sqlite-production`` (not a
      documented setting) is given;
@@ -218,7 +218,7 @@ class Server:
     """The server processes (each in its own process group), started and stopped here."""
 
     def __init__(self, setting: str, url: str, instance: Path, logs: Path, *, threads: int = 8,
-                 embedded_workers: int | None = None,
+                 embedded_workers: int | None = None, reuse_port: bool = False,
                  workers: int = 4, worker_threads: int = 4, extra_env=()) -> None:
         self.setting = setting
         self.port = free_port()
@@ -232,11 +232,13 @@ class Server:
         if setting == "embedded":
             commands = [[str(BIN / "examcentre"), "serve", "--host", "127.0.0.1",
                          "--port", str(self.port), "--threads", str(threads),
-                         *(["--workers", str(embedded_workers)] if embedded_workers else [])]]
+                         *(["--workers", str(embedded_workers)] if embedded_workers else []),
+                         *(["--reuse-port"] if reuse_port else [])]]
         else:
             commands = [
                 [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(worker_threads),
-                 "--reuse-port", "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+                 *(["--reuse-port"] if reuse_port else []),
+                 "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
                 [str(BIN / "examcentre"), "jobs", "run"],
             ]
         self.processes = []
@@ -775,7 +777,7 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
     server = Server(setting, url, workdir / "instance", logs, threads=args.threads,
-                    embedded_workers=args.embedded_workers,
+                    embedded_workers=args.embedded_workers, reuse_port=args.reuse_port,
                     workers=args.workers, worker_threads=args.worker_threads,
                     extra_env=args.server_env)
     try:
@@ -1022,6 +1024,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8,
                         help="embedded: examcentre serve --threads (its default, 8)")
     parser.add_argument("--workers", type=int, default=4, help="production: gunicorn --workers")
+    parser.add_argument("--reuse-port", action="store_true",
+                        help="the server's workers get a listening socket each (SO_REUSEPORT)")
     parser.add_argument("--embedded-workers", type=int,
                         help="embedded: examcentre serve --workers (default: its own, a core each)")
     parser.add_argument("--worker-threads", type=int, default=4,

@@ -194,10 +194,17 @@ def jobs_run() -> None:
 @click.option(
     "--workers", type=int, default=None, help="Worker processes [default: one per core, max 4]."
 )
-def serve_command(host: str, port: int, threads: int, workers: int | None) -> None:
+@click.option(
+    "--reuse-port",
+    is_flag=True,
+    help="A listening socket per worker: an even start of an exam, slower saves (serve.py).",
+)
+def serve_command(
+    host: str, port: int, threads: int, workers: int | None, reuse_port: bool
+) -> None:
     from .serve import serve
 
-    serve(host=host, port=port, threads=threads, workers=workers)
+    serve(host=host, port=port, threads=threads, workers=workers, reuse_port=reuse_port)
 
 
 def register_commands(app: Flask) -> None:

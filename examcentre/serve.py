@@ -92,7 +92,9 @@ class EmbeddedServer(BaseApplication):
         return app
 
 
-def serve(host: str, port: int, threads: int, workers: int | None = None) -> None:
+def serve(
+    host: str, port: int, threads: int, workers: int | None = None, reuse_port: bool = False
+) -> None:
     EmbeddedServer(
         {
             "bind": f"{host}:{port}",
@@ -101,12 +103,13 @@ def serve(host: str, port: int, threads: int, workers: int | None = None) -> Non
             "accesslog": "-",
             # A long-running answer save must not be killed while SQLite waits for its lock.
             "timeout": 60,
-            # A socket of its own per worker (SO_REUSEPORT), so that the kernel spreads the
-            # terminals' connections evenly over the workers. With one shared socket, whichever
-            # worker was quicker to accept kept the connection, and a terminal's keep-alive
-            # connection stays with its worker: at the start of an exam one worker served
-            # 65-90 % of the room while the other idled, and the start storm took as long as
-            # the busy worker needed (bench/exam_storm.py prints the CPU per worker).
-            "reuse_port": True,
+            # --reuse-port: a listening socket of its own per worker (SO_REUSEPORT), and the
+            # kernel spreads new connections over them evenly. That balances the start of an
+            # exam (a terminal's keep-alive connection stays with the worker that accepted it,
+            # and with one shared socket one worker may take 65-95 % of a room), but a new
+            # connection then waits for its worker even when the other is idle. Back-to-back
+            # PostgreSQL runs (BENCHMARKS.md): the 500-candidate start 11.1 -> 8.3 s, answer
+            # saves' p99 36 -> 287 ms. Off by default: saves matter more than the start.
+            "reuse_port": reuse_port,
         }
     ).run()

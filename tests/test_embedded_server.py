@@ -104,10 +104,10 @@ def _listening_sockets(port: int) -> int:
     return count
 
 
-def test_each_worker_listens_on_its_own_socket(tmp_path):
-    """`examcentre serve` gives each worker its own listening socket (SO_REUSEPORT), so the
-    kernel spreads the terminals' keep-alive connections evenly over the workers; with one
-    shared socket one worker kept most of a room (bench/exam_storm.py)."""
+def test_with_reuse_port_each_worker_listens_on_its_own_socket(tmp_path):
+    """`examcentre serve --reuse-port` gives each worker its own listening socket
+    (SO_REUSEPORT), so the kernel spreads the terminals' keep-alive connections evenly over
+    the workers; with one shared socket one worker kept most of a room (bench/exam_storm.py)."""
     import os
     import signal
     import socket
@@ -121,7 +121,8 @@ def test_each_worker_listens_on_its_own_socket(tmp_path):
     env = dict(os.environ, EXAMCENTRE_INSTANCE_PATH=str(tmp_path))
     command = Path(sys.executable).parent / "examcentre"
     server = subprocess.Popen(
-        [str(command), "serve", "--port", str(port), "--workers", "2", "--threads", "1"],
+        [str(command), "serve", "--port", str(port), "--workers", "2", "--threads", "1",
+         "--reuse-port"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:
