@@ -397,6 +397,7 @@ def verify_hub_sitting(sitting) -> Verification:
     from ..models import HubBatch, HubCentre, HubSubjectResult
     from ..transmission import batch as fmt
     from ..transmission import signing
+    from ..transmission.outcome import sitting_outcome
 
     batch = db.session.get(HubBatch, sitting.hub_batch_id)
     centre = db.session.get(HubCentre, batch.hub_centre_id)
@@ -434,4 +435,13 @@ def verify_hub_sitting(sitting) -> Verification:
     held = sorted((r.subject, r.score, r.total, r.passed, r.archive_sha256) for r in stored)
     if signed_results != held:
         reasons.append("the stored results differ from what the centre signed")
+    # The flags the overall pass rate reads (kept at ingest, transmission/outcome.py).
+    kept = (
+        sitting.theory_decided,
+        sitting.theory_passed,
+        sitting.practical_decided,
+        sitting.practical_passed,
+    )
+    if tuple(sitting_outcome(row.results)) != kept:
+        reasons.append("the outcome kept for the pass rates differs from what the centre signed")
     return Verification(sitting.id, not reasons, batch.content_sha256, tuple(reasons))

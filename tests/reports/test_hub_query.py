@@ -57,3 +57,23 @@ def test_a_result_changed_at_the_hub_does_not_verify(app, make, tmp_path, client
     page = client.get(f"/authority/hub/sittings/{sitting.id}/verify").get_data(as_text=True)
     assert "Does not verify." in page
     assert "the stored results differ from what the centre signed" in page
+
+
+def test_an_outcome_flag_changed_at_the_hub_does_not_verify(app, make, tmp_path, client, login_as):
+    """The overall pass rate reads the flags kept per sitting at ingest: a flag changed in
+    the hub's database is found like a changed result."""
+    tickets = received(app, make, tmp_path)
+    sitting = db.session.scalar(select(HubSitting).where(HubSitting.ticket == tickets[-1].number))
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login_as("authority")
+    page = client.get(f"/authority/hub/sittings/{sitting.id}/verify").get_data(as_text=True)
+    assert "Verified: exactly what the centre signed." in page
+    db.session.execute(
+        update(HubSitting)
+        .where(HubSitting.id == sitting.id)
+        .values(theory_passed=not sitting.theory_passed)
+    )
+    db.session.commit()
+    page = client.get(f"/authority/hub/sittings/{sitting.id}/verify").get_data(as_text=True)
+    assert "Does not verify." in page
+    assert "the outcome kept for the pass rates differs from what the centre signed" in page
