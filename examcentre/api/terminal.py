@@ -170,10 +170,8 @@ def terminal_sign_in():
         note_refused_admission(ticket, terminal, refusal)
         db.session.commit()
         raise ApiError(409, refusal.code, str(refusal.message))
-    terminal.last_seen_at = ticket.active_since
     login_user(ticket)
     note_sign_in(actor_from(ticket), ticket)
-    exam_ops.record_sign_in(ticket, terminal, actor_from(ticket), now_utc())
     db.session.commit()
     return jsonify(
         {

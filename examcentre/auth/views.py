@@ -150,11 +150,6 @@ def terminal_login():
         if ticket is not None and id_matches and ticket.is_active:
             refusal = admit(ticket, terminal)
             if refusal is None:
-                from ..clock import now_utc
-                from ..exams.operations import record_sign_in
-
-                terminal.last_seen_at = ticket.active_since
-                record_sign_in(ticket, terminal, actor_from(ticket), now_utc())
                 return _complete_sign_in(ticket, home_url_for(ticket))
             note_refused_admission(ticket, terminal, refusal)
             db.session.commit()

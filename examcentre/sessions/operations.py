@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..audit.operations import Actor, record
+from ..audit.operations import Actor, actor_from, record
 from ..candidates.operations import register_candidate
 from ..compliance.exchange import ExchangeError
 from ..compliance.operations import session_gate
@@ -865,7 +865,8 @@ class Refusal:
 
 
 def admit(ticket: AdmissionTicket, terminal: Terminal) -> Refusal | None:
-    """May this candidate sign in at this terminal now? None means yes (and records it).
+    """May this candidate sign in at this terminal now? None means yes, and records it: the
+    active terminal, the terminal's last contact, and the sign-in event on the attempt.
 
     One candidate has one active terminal: a sign-in elsewhere is refused, logged, and
     raises an alert for the invigilators, until an invigilator moves the candidate.
@@ -881,16 +882,19 @@ def admit(ticket: AdmissionTicket, terminal: Terminal) -> Refusal | None:
     if ticket.terminal_id != terminal.id:
         seat = ticket.terminal.code if ticket.terminal else "?"
         return Refusal("wrong_terminal", _l("Your seat is terminal %(code)s.", code=seat))
+    from ..exams.operations import record_sign_in  # (exams builds on sessions)
+
     ticket.active_terminal_id = terminal.id
-    ticket.active_since = utcnow()
+    ticket.active_since = terminal.last_seen_at = utcnow()
+    # The sign-in on the candidate's attempt (the archive lists it), in this transaction.
+    record_sign_in(ticket, terminal, actor_from(ticket), ticket.active_since)
     return None
 
 
 def note_refused_admission(ticket: AdmissionTicket, terminal: Terminal, refusal: Refusal) -> None:
     """Log a refused candidate sign-in; a second sign-in also alerts the invigilators."""
-    actor = Actor("candidate", ticket.id, ticket.number, ticket.centre_id)
     record(
-        actor,
+        actor_from(ticket),
         "ticket.admission_refused",
         obj=ticket,
         details={"terminal": terminal.code, "code": refusal.code},
