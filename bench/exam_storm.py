@@ -16,7 +16,8 @@ For each database (and server setting) it:
    - ``embedded``: ``examcentre serve`` (the documented embedded run: gunicorn, a worker per
      core, ``--threads`` 8 each by default, the scheduler in one of them, access log on). The
      only setting documented for SQLite;
-   - ``production``: ``gunicorn --workers 4 --threads 4 wsgi:app`` plus one
+   - ``production``: ``gunicorn --workers 4 --threads 4 --worker-class
+     examcentre.serve.LoadAwareThreadWorker wsgi:app`` plus one
      ``examcentre jobs run`` (the README's production commands; ``--workers``,
      ``--worker-threads``). Run on PostgreSQL only, unless ``--sqlite-production`` (not a
      documented setting) is given;
@@ -237,6 +238,7 @@ class Server:
         else:
             commands = [
                 [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(worker_threads),
+                 "--worker-class", "examcentre.serve.LoadAwareThreadWorker",
                  *(["--reuse-port"] if reuse_port else []),
                  "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
                 [str(BIN / "examcentre"), "jobs", "run"],
@@ -554,7 +556,7 @@ def run_candidate(
 
     share = rng.uniform(*ANSWERING_SHARE)
     weights = [TYPE_WEIGHT[q["type"]] * rng.lognormvariate(0, 0.5) for q in questions]
-    scale = share * pace.exam_seconds / sum(weights)
+    scale = share * pace.exam_seconds / sum(weights) if weights else 0.0  # --storm-only: none
     window_end = began + pace.exam_seconds - pace.final_window
     candidate.questions = len(questions)
     flagged = set()
@@ -805,12 +807,20 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
                                  terminals=time.process_time())
 
         barrier = threading.Barrier(len(candidates), action=storm_begins)
-        threads = [
-            threading.Thread(target=run_candidate, daemon=True,
-                             args=(c, barrier, pace, args.sign_in, args.answer_all,
-                                   args.storm_only))
-            for c in candidates
-        ]
+
+        def candidate_thread(candidate: Candidate) -> None:
+            # A terminal that crashes (a bug here, or a response it cannot read) is an error
+            # in the figures, not a traceback that leaves the error count at zero.
+            try:
+                run_candidate(candidate, barrier, pace, args.sign_in, args.answer_all,
+                              args.storm_only)
+            except Exception as error:  # noqa: BLE001
+                candidate.failures.append(f"terminal crashed: {error!r}")
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.abort()
+
+        threads = [threading.Thread(target=candidate_thread, args=(c,), daemon=True)
+                   for c in candidates]
         profilers = (server.profile(Path(args.py_spy), f"{database}-{setting}")
                      if args.py_spy else [])
         cpu_before, client_before = server.cpu_seconds(), time.process_time()

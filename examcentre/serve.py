@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 ELECTION_RETRY_SECONDS = 10
 log = logging.getLogger(__name__)
@@ -73,6 +74,50 @@ def run_scheduler_when_elected(app, lock_path: Path) -> threading.Thread:
     return thread
 
 
+class LoadAwareThreadWorker(ThreadWorker):
+    """gunicorn's threaded worker that accepts a new connection only while one of its
+    threads is free.
+
+    The stock worker accepts every connection it can (up to ``worker_connections``, 1000)
+    and queues the requests for its threads. At the start of an exam the whole room
+    connects at once, and whichever worker woke first took 65-95 % of the terminals; a
+    terminal's keep-alive connection then stays with that worker for sign-in, exam page and
+    paper, while the other worker idled (bench/exam_storm.py, BENCHMARKS.md). Here a worker
+    with every thread busy stops listening until one is free, so the connections it cannot
+    serve yet wait in the shared listening socket for whichever worker can: the room splits
+    by each worker's actual speed. Unlike a socket per worker (``--reuse-port``) a new
+    connection never waits for one busy worker while another is idle.
+
+    Requests on connections it already holds (keep-alive) are still queued here: only
+    accepting is gated. Relies on gunicorn 27's ``enqueue_req`` / ``finish_request`` /
+    ``set_accept_enabled``, all called on the worker's main thread (the version is pinned;
+    tests/test_embedded_server.py checks the behaviour).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.requests_in_hand = 0  # queued or running in the thread pool
+
+    def has_free_thread(self) -> bool:
+        return self.requests_in_hand < self.cfg.threads
+
+    def enqueue_req(self, conn) -> None:
+        self.requests_in_hand += 1
+        super().enqueue_req(conn)
+        if not self.has_free_thread():
+            # run() only re-checks when its own condition (connection count) changes.
+            super().set_accept_enabled(False)
+
+    def finish_request(self, conn, fs) -> None:
+        self.requests_in_hand -= 1
+        super().finish_request(conn, fs)
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        # run() calls this on every turn of its loop in which its own condition differs from
+        # the current state, so a worker that was busy starts listening again here.
+        super().set_accept_enabled(enabled and self.has_free_thread())
+
+
 class EmbeddedServer(BaseApplication):
     def __init__(self, options: dict) -> None:
         self.options = options
@@ -100,6 +145,7 @@ def serve(
             "bind": f"{host}:{port}",
             "workers": workers or default_workers(),
             "threads": threads,
+            "worker_class": "examcentre.serve.LoadAwareThreadWorker",
             "accesslog": "-",
             # A long-running answer save must not be killed while SQLite waits for its lock.
             "timeout": 60,

@@ -134,3 +134,67 @@ def test_with_reuse_port_each_worker_listens_on_its_own_socket(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others():
+    """The embedded server's worker accepts a connection only while one of its threads is
+    free; the stock gthread worker accepted up to 1000 and queued them, so one worker took
+    most of a room at the start of an exam and the other idled (bench/exam_storm.py)."""
+    import logging
+    import selectors
+    import socket
+    import threading
+    from concurrent import futures
+
+    from gunicorn.config import Config
+
+    from examcentre.serve import LoadAwareThreadWorker
+
+    cfg = Config()
+    cfg.set("threads", 2)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    worker = LoadAwareThreadWorker(0, 0, [listener], None, 30, cfg, logging.getLogger("test"))
+    worker.tpool = futures.ThreadPoolExecutor(max_workers=2)
+    worker.poller = selectors.DefaultSelector()
+    worker.method_queue.init()
+    worker.poller.register(worker.method_queue.fileno(), selectors.EVENT_READ,
+                           worker.method_queue.run_callbacks)
+    release = threading.Event()
+    served = []
+
+    def busy_request(conn):  # stands in for a request that keeps its thread busy
+        served.append(conn)
+        release.wait(10)
+        return False  # close the connection afterwards
+
+    worker.handle = busy_request
+    clients = [socket.create_connection(listener.getsockname()) for _ in range(3)]
+
+    def turn_of_the_loop():  # what gunicorn's run() does each time round
+        worker.set_accept_enabled(worker.nr_conns < worker.worker_connections)
+        worker.wait_for_and_dispatch_events(timeout=0.2)
+
+    try:
+        worker.set_accept_enabled(True)
+        for _ in range(10):
+            turn_of_the_loop()
+        assert worker.requests_in_hand == 2
+        assert worker.nr_conns == 2  # the third connection waits in the listening socket
+        assert len(served) == 2
+        assert listener not in [key.fileobj for key in worker.poller.get_map().values()]
+
+        release.set()  # both requests finish: a thread is free again
+        for _ in range(10):
+            turn_of_the_loop()
+        assert len(served) == 3  # then the third connection is accepted
+        assert worker.requests_in_hand == 0
+    finally:
+        release.set()
+        worker.tpool.shutdown(wait=True)
+        for client in clients:
+            client.close()
+        worker.poller.close()
+        worker.method_queue.close()
+        listener.close()
