@@ -814,7 +814,7 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
             try:
                 run_candidate(candidate, barrier, pace, args.sign_in, args.answer_all,
                               args.storm_only)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 candidate.failures.append(f"terminal crashed: {error!r}")
                 with contextlib.suppress(threading.BrokenBarrierError):
                     barrier.abort()
