@@ -26,11 +26,12 @@ For each database (and server setting) it:
    - before the storm, each terminal shows its sign-in page (GET /auth/terminal, which holds
      the form's CSRF token), as the real terminals do while the room sits down;
    - the start storm, all at once behind a barrier: the sign-in (POST /auth/terminal, the
-     form, answered 302; or with ``--sign-in api`` POST /api/v1/terminal/sign-in, JSON and
-     CSRF-exempt), GET /terminal/ (the exam page: the browser follows the redirect there, and
-     its script, static/js/exam.js, reads the API's CSRF token from
-     ``<meta name="csrf-token">``), then what exam.js does: GET exam, POST start (the
-     candidate's click), GET paper. Every POST/PUT to the API sends ``X-CSRFToken``;
+     form, answered with the exam page itself, whose script, static/js/exam.js, reads the
+     API's CSRF token from ``<meta name="csrf-token">`` and the exam's state embedded in the
+     page; or with ``--sign-in api`` POST /api/v1/terminal/sign-in, JSON and CSRF-exempt,
+     then GET /terminal/, the exam page), then what exam.js does: POST start (the
+     candidate's click), answered with the paper. Every POST/PUT to the API sends
+     ``X-CSRFToken``;
    - answering: every question in order with human think time, compressed (below); a
      multiple-choice question is saved on every click (2 to 4 saves, seq counting up: the
      clicks are 2.5 s apart in real time, longer than exam.js's 600 ms debounce);
@@ -336,7 +337,7 @@ class Sample:
     done: float  # perf_counter when the response was complete
 
     @property
-    def ok(self) -> bool:  # the form sign-in answers 302
+    def ok(self) -> bool:  # (a redirect is a success too)
         return 200 <= self.status < 400
 
 
@@ -499,18 +500,21 @@ def run_candidate(
     barrier.wait()
     candidate.first_request = time.perf_counter()
     try:
+        # The exam page, where its script reads the CSRF token for the API and the exam's
+        # state (embedded: exam.js asks GET exam only when the page could not say). The form
+        # sign-in answers with it; after the API's sign-in the terminal opens it.
         if sign_in == "form":
-            storm_step(candidate, "sign-in", "POST", "/auth/terminal", ok=(302,), form={
+            page = storm_step(candidate, "sign-in", "POST", "/auth/terminal", form={
                 "csrf_token": form_token, "ticket_number": seat.ticket,
                 "id_number": seat.id_number,
             })
+            if 'id="exam-app"' not in page:  # the form again: refused
+                raise RuntimeError(f"{seat.ticket}: sign-in refused: {page[:200]}")
         else:
             storm_step(candidate, "sign-in", "POST", f"{API}/sign-in",
                        {"ticket_number": seat.ticket, "id_number": seat.id_number})
-        # The exam page, where its script reads the CSRF token for the API and the exam's
-        # state (embedded: exam.js asks GET exam only when the page could not say).
-        browser.csrf = csrf_of(storm_step(candidate, "exam page", "GET", "/terminal/"),
-                               "exam page")
+            page = storm_step(candidate, "exam page", "GET", "/terminal/")
+        browser.csrf = csrf_of(page, "exam page")
         exam_loaded = time.perf_counter()  # exam.js starts its heartbeat loop here
         # Start answers with the paper (exam.js asks GET paper only to refresh it).
         paper = storm_step(candidate, "start", "POST", f"{API}/start")

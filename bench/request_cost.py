@@ -94,10 +94,11 @@ def main() -> None:
         client = app.test_client()
         client.set_cookie(app.config["TERMINAL_COOKIE_NAME"], seat.token)
         form_token = token_of(call(client, "sign-in page", "GET", "/auth/terminal").get_data(True))
-        call(client, "sign-in", "POST", "/auth/terminal", expect=302, data={
+        # The sign-in answers with the exam page itself (its token is the API's).
+        page = call(client, "sign-in", "POST", "/auth/terminal", data={
             "csrf_token": form_token, "ticket_number": seat.ticket, "id_number": seat.id_number})
-        headers = {"X-CSRFToken": token_of(call(client, "exam page", "GET", "/terminal/")
-                                           .get_data(True))}
+        headers = {"X-CSRFToken": token_of(page.get_data(True))}
+        call(client, "exam page", "GET", "/terminal/")  # a reload (not part of the storm)
         # As exam.js: the page embeds the exam's state, and start answers with the paper.
         paper = call(client, "start", "POST", f"{API}/start", headers=headers).get_json()
         call(client, "paper", "GET", f"{API}/paper")  # a refresh (not part of the storm)
@@ -115,7 +116,7 @@ def main() -> None:
         print(f"{label:<14} {len(cpu[label]):>5} {statistics.median(cpu[label]) * 1000:>11.1f}"
               f" {statistics.median(wall[label]) * 1000:>12.1f}"
               f" {statistics.median(sql_counts[label]):>8.0f}")
-        if label in ("sign-in", "exam page", "start"):  # the storm (the sign-in page comes
+        if label in ("sign-in", "start"):  # the storm (the sign-in page comes
             # before it: the terminals show it while the room waits)
             storm_cpu += statistics.median(cpu[label])
     print(f"start storm, per candidate: {storm_cpu * 1000:.1f} ms CPU -> 500 candidates need "

@@ -36,6 +36,7 @@ def make_app(database_url: str, **overrides):
         # context: without this, one test client's user would be seen by the next client.
         # In production every request has its own app context.
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)  # Flask-WTF keeps the request's token there too
 
     return app
 
@@ -139,7 +140,9 @@ def login_as(client, make):
                 "/auth/terminal",
                 data={"ticket_number": ticket.number, "id_number": ticket.candidate.id_number},
             )
-            assert response.status_code == 302, response.get_data(as_text=True)
+            # The sign-in answers with the exam page itself (no redirect).
+            assert response.status_code == 200, response.get_data(as_text=True)
+            assert 'id="exam-app"' in response.get_data(as_text=True)
             return ticket
         user = make.user(role, centre=centre)
         response = test_client.post(

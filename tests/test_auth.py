@@ -111,9 +111,33 @@ def test_candidate_signs_in_with_ticket_and_id_number(client, make):
         "/auth/terminal",
         data={"ticket_number": ticket.number, "id_number": ticket.candidate.id_number.lower()},
     )
-    assert response.headers["Location"] == "/terminal/"
-    page = client.get("/terminal/").get_data(as_text=True)
-    assert ticket.candidate.name in page and ticket.number in page
+    # The answer is the exam page itself, not a redirect to it (one request fewer for each
+    # candidate of a room signing in at once); the page then shows at its own address too.
+    assert response.status_code == 200
+    for page in (response.get_data(as_text=True), client.get("/terminal/").get_data(as_text=True)):
+        assert 'id="exam-app"' in page
+        assert ticket.candidate.name in page and ticket.number in page
+
+
+def test_a_candidates_successful_sign_ins_do_not_count_toward_the_lock_out(client, make):
+    """A successful terminal sign-in answers 200 (the exam page) like a refused one (the form
+    again): only the refusals may count."""
+    ticket = make.ticket()
+    make.at_terminal(client, ticket.terminal_id)
+
+    def sign_in_at_terminal(id_number):
+        return client.post(
+            "/auth/terminal", data={"ticket_number": ticket.number, "id_number": id_number}
+        )
+
+    for _ in range(6):  # more than the 5 failures the window allows
+        assert 'id="exam-app"' in sign_in_at_terminal(ticket.candidate.id_number).get_data(
+            as_text=True
+        )
+        client.post("/auth/logout")
+    for _ in range(5):
+        assert sign_in_at_terminal("wrong").status_code == 200  # the form again
+    assert sign_in_at_terminal("wrong").status_code == 429
 
 
 def test_candidate_with_a_mistyped_id_number_is_told_what_is_wrong(client, make):

@@ -198,3 +198,15 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others():
         worker.poller.close()
         worker.method_queue.close()
         listener.close()
+
+
+def test_the_start_templates_are_compiled_before_the_first_request(database_url):
+    """At the start of an exam every thread of a fresh worker compiled the exam page at
+    once (Jinja has no lock); the server compiles them as the worker boots instead."""
+    from examcentre.serve import START_TEMPLATES, compile_start_templates
+
+    app = make_app(database_url)
+    compile_start_templates(app)
+    compiled = {name for (_loader, name) in app.jinja_env.cache}
+    assert set(START_TEMPLATES) <= compiled
+    assert (Path(app.root_path) / "templates" / "terminal" / "home.html").exists()

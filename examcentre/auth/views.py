@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -59,8 +60,14 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _failure_counts(response) -> bool:
-    # Only a refused sign-in (the form shown again) counts toward the lock-out.
-    return response.status_code == 200
+    # Only a refused sign-in (the form shown again) counts toward the lock-out; a candidate's
+    # successful sign-in also answers 200 (the exam page itself, _exam_page_after_sign_in).
+    return response.status_code == 200 and _SIGNED_IN_KEY not in request.environ
+
+
+# Kept in the request's WSGI environ, not in ``g``: ``g`` belongs to the app context, which a
+# request shares with one already pushed (as in the tests).
+_SIGNED_IN_KEY = "examcentre.signed_in"
 
 
 def _staff_key() -> str:
@@ -81,6 +88,24 @@ def _complete_sign_in(principal: Any, target: str):
     note_sign_in(actor_from(principal), principal)
     db.session.commit()
     return redirect(target)
+
+
+def _exam_page_after_sign_in(ticket: AdmissionTicket, terminal):
+    """A candidate's sign-in answers with the exam page itself, not a redirect to it: at the
+    start of an exam the whole room signs in at once, and the redirect's second request was
+    about a sixth of the start's server work (bench/exam_storm.py). The page puts its own
+    address into the browser's history (exam.js, ``history.replaceState``), so a reload
+    fetches the page and never posts the form again. Committed once rendered (exam_page)."""
+    from ..web.terminal import exam_page
+
+    session.clear()  # nothing from before sign-in carries over into the new session
+    # ...including the form's CSRF token, which Flask-WTF also keeps for the request in ``g``:
+    # the page must carry a token of the new session.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    login_user(ticket)
+    note_sign_in(actor_from(ticket), ticket)
+    request.environ[_SIGNED_IN_KEY] = True
+    return exam_page(terminal)
 
 
 def _record_refusal(attempted: str, area: str) -> None:
@@ -150,7 +175,7 @@ def terminal_login():
         if ticket is not None and id_matches and ticket.is_active:
             refusal = admit(ticket, terminal)
             if refusal is None:
-                return _complete_sign_in(ticket, home_url_for(ticket))
+                return _exam_page_after_sign_in(ticket, terminal)
             note_refused_admission(ticket, terminal, refusal)
             db.session.commit()
             form.ticket_number.errors.append(refusal.message)

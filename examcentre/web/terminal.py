@@ -45,6 +45,13 @@ def _still_at_this_terminal():
 @bp.route("/")
 def home():
     """The exam page: a shell that ``static/js/exam.js`` drives through /api/v1/terminal."""
+    return exam_page(current_terminal())
+
+
+def exam_page(terminal) -> Response:
+    """The exam page for the signed-in candidate at ``terminal``; also the answer to a
+    successful sign-in on the terminal's page (``auth.views.terminal_login``). Commits the
+    request's transaction after rendering."""
     from flask import current_app
 
     api = {
@@ -56,7 +63,7 @@ def home():
     # The page carries what GET exam would answer, so that a room opening the page at once
     # does not also ask for it at once. None (no paper yet, say): the script asks, as before.
     try:
-        exam_state = exam_json(current_terminal())
+        exam_state = exam_json(terminal)
     except ApiError:
         exam_state = None
     page = render_template(
@@ -67,7 +74,9 @@ def home():
         heartbeat_seconds=current_app.config["EXAM_HEARTBEAT_SECONDS"],
     )
     # After rendering: a commit expires every loaded row, and the page would read each back.
-    # (Usually nothing to write: the attempt is made at sign-in; a lazy auto-submit, say.)
+    # (A GET usually has nothing to write: the attempt is made at sign-in; a lazy
+    # auto-submit, say. After a sign-in, this is the sign-in's commit: the page is sent
+    # only once it is durable.)
     db.session.commit()
     response = make_response(page)
     # The embedded state is live: never show a stored copy (back button, cache).

@@ -253,8 +253,15 @@ def test_a_reload_restores_every_answer_and_unsent_saves(live_server, page_for, 
     page.route(ANSWERS, lambda route: route.abort())
     answer_with_keys(page, single2, "A")
     expect(page.locator("#save-state")).not_to_have_attribute("data-state", "saved")
+    # The page came as the sign-in's answer; a reload fetches the exam page at its own
+    # address and never posts the sign-in form again.
+    page.wait_for_url("**/terminal/")
+    reloaded = []
+    page.on("request", lambda r: r.is_navigation_request() and reloaded.append(
+        (r.method, r.url.removeprefix(live_server))))
     page.reload()
     expect(page.locator("#screen-exam")).to_be_visible()
+    assert reloaded == [("GET", "/terminal/")]
     expect(page.locator(".q-cell.answered")).to_have_count(4)
     expect(page.locator(".q-cell.flagged")).to_have_text(str(single1.position))
     expect(page.locator(".q-cell.current")).to_have_text(str(single2.position))

@@ -130,7 +130,13 @@ def test_the_sign_in_page_records_the_sign_in_for_the_archive_and_the_exam_page_
     make.at_terminal(client, ticket.terminal_id)
     response = client.post("/auth/terminal", data={  # (the tests run without CSRF)
         "ticket_number": ticket.number, "id_number": ticket.candidate.id_number})
-    assert response.status_code == 302
+    # The sign-in answers with the exam page itself (one request fewer for the room), with
+    # the exam's state embedded, never cached, and its own address for the history.
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="exam-app"' in page and 'data-page-url="/terminal/"' in page
+    assert '"state": "ready"' in page
+    assert response.headers["Cache-Control"] == "no-store"
     attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
     assert attempt is not None and attempt.state == "ready"
     events = db.session.scalars(
@@ -150,3 +156,29 @@ def test_the_sign_in_page_records_the_sign_in_for_the_archive_and_the_exam_page_
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
     assert writes == []
+
+
+def test_the_exam_page_a_sign_in_answers_with_carries_a_token_of_the_new_session(
+    database_url, make
+):
+    """With CSRF on, as in production: the sign-in starts a new session, so the exam page it
+    answers with must carry that session's token (Flask-WTF also keeps the sign-in form's
+    token for the request), or the candidate's first click, start, is refused."""
+    from tests.conftest import make_app
+
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        (ticket,) = make.exam_tickets(1)
+        client = app.test_client()
+        make.at_terminal(client, ticket.terminal_id)
+        form = client.get("/auth/terminal").get_data(as_text=True)
+        form_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        page = client.post("/auth/terminal", data={
+            "csrf_token": form_token,
+            "ticket_number": ticket.number,
+            "id_number": ticket.candidate.id_number,
+        }).get_data(as_text=True)
+        api_token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+        started = client.post("/api/v1/terminal/start", headers={"X-CSRFToken": api_token})
+        assert started.status_code == 200, started.get_data(as_text=True)
+        assert started.get_json()["questions"]

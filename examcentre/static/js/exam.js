@@ -22,6 +22,12 @@
   const app = document.getElementById("exam-app");
   if (!app) return;
 
+  // A sign-in answers with this page at the sign-in's address: make the history entry this
+  // page's own, so that a reload fetches the page instead of posting the sign-in form again.
+  if (app.dataset.pageUrl && location.pathname !== app.dataset.pageUrl) {
+    history.replaceState(null, "", app.dataset.pageUrl);
+  }
+
   const T = JSON.parse(document.getElementById("exam-strings").textContent);
   const CSRF = document.querySelector('meta[name="csrf-token"]').content;
   const API = {
