@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request, session
 from flask_babel import get_translations, refresh
 from jinja2.ext import _make_new_gettext, _make_new_ngettext
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 BABEL_LOCALES = {"zh_CN": "zh_Hans_CN", "en": "en"}
@@ -38,6 +39,8 @@ def init_app(app: Flask) -> None:
         # one person's language into the next request.
         refresh()
 
+    app.jinja_env.globals["rendered_per_language"] = rendered_per_language
+
     @app.context_processor
     def _languages() -> dict:
         current = interface_language()
@@ -54,3 +57,41 @@ def init_app(app: Flask) -> None:
             "gettext": _make_new_gettext(translations.ugettext),
             "ngettext": _make_new_ngettext(translations.ungettext),
         }
+
+
+def _per_request_data_refused(*_args, **_kwargs):
+    raise RuntimeError(
+        "a part rendered once per language (rendered_per_language) must not hold per-request "
+        "data such as a CSRF token"
+    )
+
+
+def rendered_per_language(template_name: str) -> Markup:
+    """A template part that depends only on the interface language, rendered once per
+    language and kept for the life of the app (process).
+
+    The exam page is mostly such text: its screens, dialogs and script strings are the same
+    for every candidate, and rendering them was about a third of the page's server time at
+    the start of an exam, when the whole room gets the page at once (bench/request_cost.py).
+    The part is rendered without the request's context (no current_user, request, session,
+    and csrf_token() refuses), so nothing of one candidate can be kept and shown to another.
+    Not kept while templates reload (development), so an edited part shows at once.
+    """
+    app = current_app
+    language = interface_language()
+    key = (template_name, language)
+    cache = app.extensions.setdefault("examcentre.rendered_per_language", {})
+    html = cache.get(key)
+    if html is None:
+        translations = get_translations()
+        html = Markup(  # noqa: S704 (an autoescaped template's output, as render_template)
+            app.jinja_env.get_template(template_name).render(
+                gettext=_make_new_gettext(translations.ugettext),
+                ngettext=_make_new_ngettext(translations.ungettext),
+                current_language=language,
+                csrf_token=_per_request_data_refused,
+            )
+        )
+        if not app.jinja_env.auto_reload:
+            cache[key] = html
+    return html

@@ -122,7 +122,15 @@ class LoadAwareThreadWorker(ThreadWorker):
 # use and caches it, but without a lock: at the start of an exam every thread of a fresh
 # worker met the uncompiled exam page at once and compiled it, each of them (8 threads x 2
 # workers x about 70 ms for these; py-spy showed 6 % of the start's server CPU in compiling).
-START_TEMPLATES = ("base.html", "macros.html", "auth/terminal_login.html", "terminal/home.html")
+START_TEMPLATES = (
+    "base.html",
+    "macros.html",
+    "auth/terminal_login.html",
+    "terminal/home.html",
+    "terminal/_strings.html",
+    "terminal/_exam_screen.html",
+    "terminal/_dialogs.html",
+)
 
 
 def compile_start_templates(app) -> None:

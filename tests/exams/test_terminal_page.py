@@ -182,3 +182,40 @@ def test_the_exam_page_a_sign_in_answers_with_carries_a_token_of_the_new_session
         started = client.post("/api/v1/terminal/start", headers={"X-CSRFToken": api_token})
         assert started.status_code == 200, started.get_data(as_text=True)
         assert started.get_json()["questions"]
+
+
+def test_the_language_only_parts_of_the_exam_page_are_rendered_once_and_hold_no_candidate(
+    app, make, monkeypatch
+):
+    """The exam page's screens, dialogs and script strings are rendered once per language
+    and kept (i18n.rendered_per_language): they are on every candidate's page, in the
+    candidate's language, and hold nothing of the candidate who happened to render them."""
+    from examcentre.i18n import rendered_per_language
+
+    first, second = make.exam_tickets(2)
+    pages = {}
+    for ticket, language in ((first, "zh-CN"), (second, "zh-CN"), (first, "en")):
+        client = app.test_client()
+        make.at_terminal(client, ticket.terminal_id)
+        response = client.post("/auth/terminal", headers={"Accept-Language": language}, data={
+            "ticket_number": ticket.number, "id_number": ticket.candidate.id_number})
+        pages[ticket.number, language] = response.get_data(as_text=True)
+    kept = app.extensions["examcentre.rendered_per_language"]
+    assert {language for (_name, language) in kept} == {"zh_CN", "en"}
+    for (name, _language), html in kept.items():
+        for ticket in (first, second):
+            assert ticket.number not in html and ticket.candidate.name not in html, name
+        assert "csrf" not in html.lower(), name
+    for (number, language), page in pages.items():
+        assert 'id="screen-exam"' in page and 'id="submit-dialog"' in page
+        assert number in page
+        if language == "en":
+            assert "Answer sheet" in page and "答题卡" not in page
+        else:
+            assert "答题卡" in page and "Answer sheet" not in page
+
+    # A part that asked for per-request data is refused rather than kept for everyone.
+    template = app.jinja_env.from_string("{{ csrf_token() }}")
+    monkeypatch.setattr(app.jinja_env, "get_template", lambda _name: template)
+    with app.test_request_context(), pytest.raises(RuntimeError, match="per-request"):
+        rendered_per_language("terminal/_a_part_with_a_token.html")
