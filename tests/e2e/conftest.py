@@ -54,7 +54,10 @@ def browser():
 
 @pytest.fixture
 def live_server(app):
-    """The test app served over real HTTP in a background thread."""
+    """The test app served over real HTTP in a background thread, with CSRF protection on
+    as in production (the unit tests' app has it off): the pages' forms and exam.js must
+    carry valid tokens."""
+    app.config["WTF_CSRF_ENABLED"] = True
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
