@@ -49,14 +49,21 @@ def init_app(app: Flask) -> None:
         # its context proxies); the exam page has ninety strings, rendered for a whole room
         # at once (bench/request_cost.py). Jinja's own wrappers keep the newstyle semantics
         # (autoescape, %-formatting). Macros imported without context still use Flask-Babel's.
-        translations = get_translations()
         return {
             "current_language": current,
             "html_lang": "zh-CN" if current == "zh_CN" else "en",
             "language_names": LANGUAGE_NAMES,
-            "gettext": _make_new_gettext(translations.ugettext),
-            "ngettext": _make_new_ngettext(translations.ungettext),
+            **_template_gettext(),
         }
+
+
+def _template_gettext() -> dict:
+    """The template callables for the current language's catalogue, looked up once."""
+    translations = get_translations()
+    return {
+        "gettext": _make_new_gettext(translations.ugettext),
+        "ngettext": _make_new_ngettext(translations.ungettext),
+    }
 
 
 def _per_request_data_refused(*_args, **_kwargs):
@@ -83,11 +90,9 @@ def rendered_per_language(template_name: str) -> Markup:
     cache = app.extensions.setdefault("examcentre.rendered_per_language", {})
     html = cache.get(key)
     if html is None:
-        translations = get_translations()
         html = Markup(  # noqa: S704 (an autoescaped template's output, as render_template)
             app.jinja_env.get_template(template_name).render(
-                gettext=_make_new_gettext(translations.ugettext),
-                ngettext=_make_new_ngettext(translations.ungettext),
+                **_template_gettext(),
                 current_language=language,
                 csrf_token=_per_request_data_refused,
             )

@@ -209,4 +209,3 @@ def test_the_start_templates_are_compiled_before_the_first_request(database_url)
     compile_start_templates(app)
     compiled = {name for (_loader, name) in app.jinja_env.cache}
     assert set(START_TEMPLATES) <= compiled
-    assert (Path(app.root_path) / "templates" / "terminal" / "home.html").exists()

@@ -82,10 +82,18 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
 
 
-def _complete_sign_in(principal: Any, target: str):
+def _start_session(principal: Any) -> None:
+    """Sign ``principal`` in on a new session and record it (not yet committed)."""
     session.clear()  # nothing from before sign-in carries over into the new session
+    # ...including the form's CSRF token, which Flask-WTF also keeps for the request in ``g``:
+    # a page rendered in this request must carry a token of the new session.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     login_user(principal)
     note_sign_in(actor_from(principal), principal)
+
+
+def _complete_sign_in(principal: Any, target: str):
+    _start_session(principal)
     db.session.commit()
     return redirect(target)
 
@@ -98,12 +106,7 @@ def _exam_page_after_sign_in(ticket: AdmissionTicket, terminal):
     fetches the page and never posts the form again. Committed once rendered (exam_page)."""
     from ..web.terminal import exam_page
 
-    session.clear()  # nothing from before sign-in carries over into the new session
-    # ...including the form's CSRF token, which Flask-WTF also keeps for the request in ``g``:
-    # the page must carry a token of the new session.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    login_user(ticket)
-    note_sign_in(actor_from(ticket), ticket)
+    _start_session(ticket)
     request.environ[_SIGNED_IN_KEY] = True
     return exam_page(terminal)
 

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.operations import SYSTEM, Actor, record
@@ -89,10 +90,22 @@ def _event(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) 
 
 
 def attempt_for(ticket: AdmissionTicket) -> Attempt:
-    """The ticket's attempt, made on first use from the paper drawn at release."""
+    """The ticket's attempt, made on first use from the paper drawn at release. Within a
+    request it is looked up once: the sign-in makes it and the exam page it answers with
+    reads it again (an attempt, once made, stays the ticket's)."""
+    memo = request.environ if has_request_context() else {}
+    key = f"examcentre.attempt.{ticket.id}"
+    kept = memo.get(key)
+    if kept is not None and sa_inspect(kept).persistent:  # (not if a rollback undid it)
+        return kept
     attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
-    if attempt is not None:
-        return attempt
+    if attempt is None:
+        attempt = _make_attempt(ticket)
+    memo[key] = attempt
+    return attempt
+
+
+def _make_attempt(ticket: AdmissionTicket) -> Attempt:
     # The paper and its blueprint's spec in one query (the whole room signs in at once).
     paper = db.session.execute(
         select(Paper.id, Blueprint.spec)

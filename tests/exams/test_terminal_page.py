@@ -219,3 +219,27 @@ def test_the_language_only_parts_of_the_exam_page_are_rendered_once_and_hold_no_
     monkeypatch.setattr(app.jinja_env, "get_template", lambda _name: template)
     with app.test_request_context(), pytest.raises(RuntimeError, match="per-request"):
         rendered_per_language("terminal/_a_part_with_a_token.html")
+
+
+def test_the_sign_in_reads_the_attempt_once_for_itself_and_the_page_it_answers_with(app, make):
+    """The sign-in makes the attempt and its exam page embeds it: one lookup of the attempt
+    per request (the whole room signs in at once)."""
+    from sqlalchemy import event
+
+    (ticket,) = make.exam_tickets(1)
+    client = app.test_client()
+    make.at_terminal(client, ticket.terminal_id)
+    lookups = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT ATTEMPTS."):
+            lookups.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = client.post("/auth/terminal", data={
+            "ticket_number": ticket.number, "id_number": ticket.candidate.id_number})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert '"state": "ready"' in page.get_data(as_text=True)
+    assert len(lookups) == 1
