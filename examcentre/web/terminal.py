@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import (
@@ -16,6 +17,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from flask_wtf.csrf import generate_csrf
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from ..api.errors import ApiError
 from ..api.terminal import exam_json
@@ -52,6 +56,50 @@ def exam_page(terminal) -> Response:
     """The exam page for the signed-in candidate at ``terminal``; also the answer to a
     successful sign-in on the terminal's page (``auth.views.terminal_login``). Commits the
     request's transaction after rendering."""
+    from ..i18n import interface_language
+
+    ticket = current_user
+    # The page carries what GET exam would answer, so that a room opening the page at once
+    # does not also ask for it at once. None (no paper yet, say): the script asks, as before.
+    try:
+        exam_state = exam_json(terminal)
+    except ApiError:
+        exam_state = None
+    values = page_values(ticket, exam_state)
+    if session.get("_flashes"):  # a message to show: the whole page, rendered for it
+        page = render_template("terminal/home.html", **page_constants(), **values)
+    else:
+        page = page_shell(interface_language(), values["terminal_code"] is not None).fill(
+            **values, csrf_token=generate_csrf()
+        )
+    # After rendering: a commit expires every loaded row, and the page would read each back.
+    # (A GET usually has nothing to write: the attempt is made at sign-in; a lazy
+    # auto-submit, say. After a sign-in, the sign-in is already committed.)
+    db.session.commit()
+    response = make_response(page)
+    # The embedded state is live: never show a stored copy (back button, cache).
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def page_values(ticket, exam_state: dict | None) -> dict:
+    """The candidate's own values on the exam page (all of them: see ExamPageShell)."""
+    from flask import current_app
+
+    from .labels import item_label
+
+    return {
+        "candidate_name": ticket.candidate.name,
+        "ticket_number": ticket.number,
+        "terminal_code": ticket.terminal.code if ticket.terminal else None,
+        "item_name": item_label(ticket.item),
+        "centre_name": ticket.centre.name,
+        "exam_state_json": htmlsafe_json_dumps(exam_state, dumps=current_app.json.dumps),
+    }
+
+
+def page_constants() -> dict:
+    """What the exam page needs that is the same for every candidate."""
     from flask import current_app
 
     api = {
@@ -60,28 +108,71 @@ def exam_page(terminal) -> Response:
     }
     # /api/v1/terminal/answers/<position>: the page appends the position.
     api["answers"] = url_for("api.terminal_save_answer", position=1)[:-1]
-    # The page carries what GET exam would answer, so that a room opening the page at once
-    # does not also ask for it at once. None (no paper yet, say): the script asks, as before.
-    try:
-        exam_state = exam_json(terminal)
-    except ApiError:
-        exam_state = None
-    page = render_template(
-        "terminal/home.html",
-        ticket=current_user,
-        api=api,
-        exam_state=exam_state,
-        heartbeat_seconds=current_app.config["EXAM_HEARTBEAT_SECONDS"],
-    )
-    # After rendering: a commit expires every loaded row, and the page would read each back.
-    # (A GET usually has nothing to write: the attempt is made at sign-in; a lazy
-    # auto-submit, say. After a sign-in, this is the sign-in's commit: the page is sent
-    # only once it is durable.)
-    db.session.commit()
-    response = make_response(page)
-    # The embedded state is live: never show a stored copy (back button, cache).
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return {"api": api, "heartbeat_seconds": current_app.config["EXAM_HEARTBEAT_SECONDS"]}
+
+
+# --- The exam page, once per language --------------------------------------------------------
+#
+# Every candidate's exam page is the same page but for a handful of values: their name,
+# ticket, seat, item, centre, the session's CSRF token and the exam's state. At the start of
+# an exam the whole room gets the page at once, and rendering it was the largest single part
+# of the sign-in (bench/request_cost.py). So it is rendered once per language with a marker
+# in place of each of those values (a shell), and each page is the shell with the
+# candidate's values, escaped as the template would have escaped them, put in the markers'
+# places. The template may use no other per-candidate data (terminal/home.html says so; a
+# test compares the two ways of rendering for a name that needs escaping).
+
+_SLOT = re.compile("\ue000([a-z_]+)\ue001")  # private-use characters: never escaped, never text
+_ESCAPED_SLOTS = ("candidate_name", "ticket_number", "terminal_code", "item_name",
+                  "centre_name", "csrf_token")
+_MARKUP_SLOTS = ("exam_state_json",)  # already HTML-safe JSON
+
+
+def _marker(name: str) -> str:
+    return f"\ue000{name}\ue001"
+
+
+class ExamPageShell:
+    def __init__(self, html: str) -> None:
+        parts = _SLOT.split(html)
+        self.literals = parts[0::2]  # the text between the markers
+        self.slots = parts[1::2]  # the value named at each marker
+
+    def fill(self, **values) -> str:
+        escaped = {name: str(escape(values[name])) for name in _ESCAPED_SLOTS}
+        escaped.update((name, str(values[name])) for name in _MARKUP_SLOTS)
+        out = [self.literals[0]]
+        for slot, literal in zip(self.slots, self.literals[1:], strict=True):
+            out.append(escaped[slot])
+            out.append(literal)
+        return "".join(out)
+
+
+def page_shell(language: str, with_terminal: bool) -> ExamPageShell:
+    from flask import current_app, request
+
+    app = current_app
+    key = (language, with_terminal, request.script_root)
+    shells = app.extensions.setdefault("examcentre.exam_page_shells", {})
+    shell = shells.get(key)
+    if shell is None:
+        markers = {name: _marker(name) for name in _ESCAPED_SLOTS + _MARKUP_SLOTS}
+        markers["exam_state_json"] = Markup(markers["exam_state_json"])  # noqa: S704 (a marker)
+        if not with_terminal:
+            markers["terminal_code"] = None
+        csrf_marker = markers.pop("csrf_token")  # the template calls csrf_token()
+        html = render_template(
+            "terminal/home.html",
+            **page_constants(),
+            **markers,
+            csrf_token=lambda: csrf_marker,
+            get_flashed_messages=lambda **_kwargs: [],
+            current_user=None,  # nothing of the candidate but the slots
+        )
+        shell = ExamPageShell(html)
+        if not app.jinja_env.auto_reload:  # (development: an edited template shows at once)
+            shells[key] = shell
+    return shell
 
 
 @bp.route("/images/<int:position>")
