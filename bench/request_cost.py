@@ -55,13 +55,14 @@ def main() -> None:
     parser.add_argument("--dump", metavar="FILE", help="with --profile: also write the pstats")
     parser.add_argument("--sql", metavar="ENDPOINT",
                         help="print the SQL statements of one endpoint's last request")
+    parser.add_argument("--limiter", action="store_true", help="keep the sign-in limiter on")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="request-cost-"))
     url = args.database or f"sqlite:///{workdir / 'bench.sqlite3'}"
     seats, _duration = exam_storm.prepare(url, args.candidates, args.questions)
     app = exam_storm.make_bench_app(url)
-    app.config["RATELIMIT_ENABLED"] = False
+    app.config["RATELIMIT_ENABLED"] = args.limiter
     cpu: dict[str, list[float]] = defaultdict(list)
     wall: dict[str, list[float]] = defaultdict(list)
     profiler = cProfile.Profile() if args.profile else None

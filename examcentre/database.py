@@ -39,6 +39,9 @@ def configure_engine(app: Flask) -> None:
         connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
         connect_args.setdefault("factory", serialising_connection_class())
         options["connect_args"] = connect_args
+        # A file does not drop the connection as a server can: no "SELECT 1" before every
+        # request's first statement (PostgreSQL keeps the check: a restarted server).
+        options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -159,3 +162,20 @@ def serialising_connection_class(lock: threading.Lock | None = None) -> type[sql
                     self.lock_file = None
 
     return SerialisingConnection
+
+
+def commit_keeping_loaded() -> None:
+    """Commit the request's transaction without expiring what it has loaded.
+
+    For a request that writes first and then renders what it wrote: a plain commit expires
+    every loaded row, and the rendering would read each back (a query per row). The rows
+    hold what this transaction wrote, so they are what the database now holds; what other
+    transactions commit afterwards is not seen, as it was not seen before the commit.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+

@@ -27,7 +27,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
 from ..audit.operations import actor_from
-from ..auth.operations import note_failed_sign_in, note_sign_in
+from ..auth.operations import note_failed_sign_in
 from ..auth.views import _login_limit, current_terminal
 from ..clock import now_utc
 from ..exams import operations as exam_ops
@@ -83,8 +83,13 @@ def _process_cache(name: str) -> dict:
 # Papers never change once drawn (papers/operations.py), so their question counts are kept:
 # every save and heartbeat reports the count, and a COUNT per request was a measurable share
 # of a save (bench/request_cost.py).
+def question_counts() -> dict[int, int]:
+    """The kept question counts, by paper id (the sign-in seeds them: exams.operations)."""
+    return _process_cache("question_counts")
+
+
 def question_count(paper_id: int) -> int:
-    counts = _process_cache("question_counts")
+    counts = question_counts()
     count = counts.get(paper_id)
     if count is None:
         count = db.session.scalar(
@@ -170,8 +175,7 @@ def terminal_sign_in():
         note_refused_admission(ticket, terminal, refusal)
         db.session.commit()
         raise ApiError(409, refusal.code, str(refusal.message))
-    login_user(ticket)
-    note_sign_in(actor_from(ticket), ticket)
+    login_user(ticket)  # (admit recorded the sign-in)
     db.session.commit()
     return jsonify(
         {
@@ -209,13 +213,18 @@ def exam_json(terminal) -> dict[str, Any]:
 def terminal_start():
     terminal = _candidate_terminal()
     attempt = _attempt()
+    # A paper not yet started has no answers (saves need a running paper): no query for them.
+    unstarted = attempt.state == AttemptState.READY
     try:
         exam_ops.start(attempt, terminal, actor_from(current_user))
     except exam_ops.ExamError as error:
         raise _exam_error(error) from None
     # The paper comes with the start: the page needs it next, and at the start of an exam
     # the whole room asks at once, so one request fewer each is what the storm is made of.
-    body = paper_json(attempt)
+    # Read before the start is written (no autoflush): the write lock is then held only
+    # for the writes and the commit.
+    with db.session.no_autoflush:
+        body = paper_json(attempt, with_answers=not unstarted)
     db.session.commit()
     return jsonify(body)
 
@@ -265,9 +274,10 @@ def _question_contents(version_ids: set[int]) -> dict[int, tuple]:
     return cache
 
 
-def paper_json(attempt) -> dict[str, Any]:
+def paper_json(attempt, with_answers: bool = True) -> dict[str, Any]:
     """The candidate's questions and their own answers, built from plain rows: building 100
-    ORM objects per paper was most of the cost of the start storm."""
+    ORM objects per paper was most of the cost of the start storm. ``with_answers=False``:
+    the caller knows there are none."""
     rows = db.session.execute(
         select(
             PaperQuestion.position,
@@ -278,15 +288,19 @@ def paper_json(attempt) -> dict[str, Any]:
         .order_by(PaperQuestion.position)
     ).all()
     contents = _question_contents({row.question_version_id for row in rows})
-    answers = db.session.execute(
-        select(
-            AttemptAnswer.position,
-            AttemptAnswer.response,
-            AttemptAnswer.flagged,
-            AttemptAnswer.seq,
-        ).where(AttemptAnswer.attempt_id == attempt.id)
-    ).all()
-    _process_cache("question_counts").setdefault(attempt.paper_id, len(rows))
+    answers = (
+        db.session.execute(
+            select(
+                AttemptAnswer.position,
+                AttemptAnswer.response,
+                AttemptAnswer.flagged,
+                AttemptAnswer.seq,
+            ).where(AttemptAnswer.attempt_id == attempt.id)
+        ).all()
+        if with_answers
+        else []
+    )
+    question_counts().setdefault(attempt.paper_id, len(rows))
     return {
         "attempt": attempt_json(attempt, now_utc()),
         "questions": [

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from ..extensions import db, login_manager
 from ..models import AdmissionTicket, Role, User
@@ -36,8 +36,10 @@ def init_roles(app: Flask) -> None:
         kind, _, raw_id = principal_id.partition(":")
         if not raw_id.isdigit():
             return None
-        model = {"user": User, "ticket": AdmissionTicket}.get(kind)
-        principal = db.session.get(model, int(raw_id)) if model else None
+        if kind == "ticket":
+            principal = _load_candidate(int(raw_id))
+        else:
+            principal = db.session.get(User, int(raw_id)) if kind == "user" else None
         # A disabled account or revoked ticket loses the session it already has.
         if principal is None or not principal.is_active:
             return None
@@ -53,6 +55,33 @@ def init_roles(app: Flask) -> None:
         ):
             abort(403)
         return None
+
+
+# The signed-in candidate's active terminal, read with their ticket (auth.views.current_terminal
+# uses it when it is the terminal the request comes from).
+ACTIVE_TERMINAL_KEY = "examcentre.active_terminal"
+
+
+def _load_candidate(ticket_id: int) -> AdmissionTicket | None:
+    """A candidate's ticket, with their attempt and their active terminal in the same query:
+    every request from an exam terminal needs all three (a query each before; the answer
+    saves and the start of an exam are the busiest requests there are)."""
+    from ..exams.operations import remember_attempt
+    from ..models import Attempt, Terminal
+
+    row = db.session.execute(
+        select(AdmissionTicket, Attempt, Terminal)
+        .outerjoin(Attempt, Attempt.ticket_id == AdmissionTicket.id)
+        .outerjoin(Terminal, Terminal.id == AdmissionTicket.active_terminal_id)
+        .where(AdmissionTicket.id == ticket_id)
+    ).first()
+    if row is None:
+        return None
+    ticket, attempt, terminal = row
+    remember_attempt(ticket, attempt)
+    if terminal is not None:
+        request.environ[ACTIVE_TERMINAL_KEY] = terminal
+    return ticket
 
 
 def require_role(*roles: Role) -> Callable[[], Any]:

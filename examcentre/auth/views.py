@@ -22,13 +22,17 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.operations import actor_from
+from ..database import commit_keeping_loaded
+from ..exams.operations import remember_attempt
 from ..extensions import db, limiter
-from ..models import AdmissionTicket, Role, User
+from ..models import AdmissionTicket, Attempt, Role, User
 from .forms import StaffLoginForm, TerminalLoginForm
 from .operations import note_failed_sign_in, note_sign_in
+from .roles import ACTIVE_TERMINAL_KEY
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -82,14 +86,16 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
 
 
-def _start_session(principal: Any) -> None:
-    """Sign ``principal`` in on a new session and record it (not yet committed)."""
+def _start_session(principal: Any, *, audited: bool = False) -> None:
+    """Sign ``principal`` in on a new session and record it (not yet committed; ``audited``:
+    already recorded, as ``sessions.operations.admit`` records a candidate's)."""
     session.clear()  # nothing from before sign-in carries over into the new session
     # ...including the form's CSRF token, which Flask-WTF also keeps for the request in ``g``:
     # a page rendered in this request must carry a token of the new session.
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     login_user(principal)
-    note_sign_in(actor_from(principal), principal)
+    if not audited:
+        note_sign_in(actor_from(principal), principal)
 
 
 def _complete_sign_in(principal: Any, target: str):
@@ -106,7 +112,12 @@ def _exam_page_after_sign_in(ticket: AdmissionTicket, terminal):
     fetches the page and never posts the form again. Committed once rendered (exam_page)."""
     from ..web.terminal import exam_page
 
-    _start_session(ticket)
+    _start_session(ticket, audited=True)  # (admit recorded the sign-in)
+    # Committed before the page is rendered, keeping what is loaded: the sign-in's writes
+    # hold SQLite's write lock (PostgreSQL: the rows written) until the commit, and the
+    # whole room signs in at once. The page is still sent only once the sign-in is
+    # durable.
+    commit_keeping_loaded()
     request.environ[_SIGNED_IN_KEY] = True
     return exam_page(terminal)
 
@@ -150,7 +161,9 @@ def current_terminal():
 
     if _TERMINAL_KEY not in request.environ:
         cookie = request.cookies.get(current_app.config["TERMINAL_COOKIE_NAME"])
-        request.environ[_TERMINAL_KEY] = terminal_for(cookie, get_remote_address())
+        request.environ[_TERMINAL_KEY] = terminal_for(
+            cookie, get_remote_address(), request.environ.get(ACTIVE_TERMINAL_KEY)
+        )
     return request.environ[_TERMINAL_KEY]
 
 
@@ -171,7 +184,21 @@ def terminal_login():
     form = TerminalLoginForm()
     if form.validate_on_submit():
         number = form.ticket_number.data.strip()
-        ticket = db.session.scalar(select(AdmissionTicket).where(AdmissionTicket.number == number))
+        # With what the check, the admission and the exam page it answers with read of the
+        # ticket and the attempt: one query rather than one each (the whole room signs in
+        # at once).
+        ticket, attempt = db.session.execute(
+            select(AdmissionTicket, Attempt)
+            .outerjoin(Attempt, Attempt.ticket_id == AdmissionTicket.id)
+            .where(AdmissionTicket.number == number)
+            .options(
+                joinedload(AdmissionTicket.candidate, innerjoin=True),
+                joinedload(AdmissionTicket.session),
+                joinedload(AdmissionTicket.centre, innerjoin=True),
+            )
+        ).first() or (None, None)
+        if ticket is not None:
+            remember_attempt(ticket, attempt)
         id_matches = ticket is not None and hmac.compare_digest(
             ticket.candidate.id_number, form.id_number.data
         )

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -105,29 +105,52 @@ def attempt_for(ticket: AdmissionTicket) -> Attempt:
     return attempt
 
 
+def remember_attempt(ticket: AdmissionTicket, attempt: Attempt | None) -> None:
+    """``attempt``, read with the ticket in one query, is what attempt_for answers for the
+    rest of the request (the candidate's loader and the sign-in read both at once)."""
+    if attempt is not None and has_request_context():
+        request.environ[f"examcentre.attempt.{ticket.id}"] = attempt
+
+
 def _make_attempt(ticket: AdmissionTicket) -> Attempt:
-    # The paper and its blueprint's spec in one query (the whole room signs in at once).
+    # The paper, its blueprint's spec and its question count in one query (the whole room
+    # signs in at once; every page and save reports the count, kept per process).
+    question_count = (
+        select(func.count())
+        .select_from(PaperQuestion)
+        .where(PaperQuestion.paper_id == Paper.id)
+        .scalar_subquery()
+    )
     paper = db.session.execute(
-        select(Paper.id, Blueprint.spec)
+        select(Paper.id, Blueprint.spec, question_count.label("question_count"))
         .join(Blueprint, Blueprint.id == Paper.blueprint_id)
         .where(Paper.ticket_id == ticket.id)
     ).first()
     if paper is None or ticket.session_id is None:
         raise ExamError("no_paper", _l("No paper has been drawn for you. Ask the invigilator."))
+    from ..api.terminal import question_counts  # (the API reports it; papers never change)
+
+    question_counts().setdefault(paper.id, paper.question_count)
     spec = Spec.from_json(paper.spec)
-    attempt = Attempt(
-        centre_id=ticket.centre_id,
-        session_id=ticket.session_id,
-        ticket_id=ticket.id,
-        paper_id=paper.id,
-        state=AttemptState.READY,
-        duration_seconds=spec.duration_minutes * 60,
-        terminal_id=ticket.active_terminal_id,
-    )
+    # Inserted as one statement, returning the row (no ORM flush: cheaper, and the whole room
+    # signs in at once). In a savepoint: the same candidate's other request (a double
+    # click) may have made it first, and then that one is read.
     try:
         with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:  # the same candidate's other request made it first
+            attempt = db.session.scalars(
+                insert(Attempt)
+                .values(
+                    centre_id=ticket.centre_id,
+                    session_id=ticket.session_id,
+                    ticket_id=ticket.id,
+                    paper_id=paper.id,
+                    state=AttemptState.READY,
+                    duration_seconds=spec.duration_minutes * 60,
+                    terminal_id=ticket.active_terminal_id,
+                )
+                .returning(Attempt)
+            ).one()
+    except IntegrityError:
         attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
     return attempt
 

@@ -8,6 +8,7 @@ sit), ``roster`` (importing a list of approved candidates).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import secrets
 from collections.abc import Callable, Sequence
@@ -833,11 +834,18 @@ def unregister_terminal(actor: Actor, terminal: Terminal, reason: str) -> None:
     record(actor, "terminal.unregister", obj=terminal, reason=reason)
 
 
-def terminal_for(token: str | None, address: str | None) -> Terminal | None:
-    """The registered terminal a request comes from, or None."""
+def terminal_for(
+    token: str | None, address: str | None, likely: Terminal | None = None
+) -> Terminal | None:
+    """The registered terminal a request comes from, or None. ``likely``: a terminal already
+    read in this request (a candidate's active one), used if the token is its own."""
     if not token:
         return None
-    terminal = db.session.scalar(select(Terminal).where(Terminal.token_hash == token_hash(token)))
+    hashed = token_hash(token)
+    if likely is not None and hmac.compare_digest(likely.token_hash or "", hashed):
+        terminal = likely
+    else:
+        terminal = db.session.scalar(select(Terminal).where(Terminal.token_hash == hashed))
     if terminal is None or not address_allowed(terminal.allowed_addresses, address):
         return None
     return terminal
@@ -868,6 +876,12 @@ def admit(ticket: AdmissionTicket, terminal: Terminal) -> Refusal | None:
     """May this candidate sign in at this terminal now? None means yes, and records it: the
     active terminal, the terminal's last contact, and the sign-in event on the attempt.
 
+    A candidate's sign-in is an event of their attempt, not also an entry in the audit
+    chain: the attempt's events are sealed into its archive, whose SHA-256 is in the chain,
+    and the chain's head is one locked row that a room signing in at once would queue on
+    (as answer saves are kept out of it: exams/operations.py). Only a sign-in before any
+    paper is drawn (no attempt to hold it) goes to the audit log. Refusals always do.
+
     One candidate has one active terminal: a sign-in elsewhere is refused, logged, and
     raises an alert for the invigilators, until an invigilator moves the candidate.
     """
@@ -886,8 +900,16 @@ def admit(ticket: AdmissionTicket, terminal: Terminal) -> Refusal | None:
 
     ticket.active_terminal_id = terminal.id
     ticket.active_since = terminal.last_seen_at = utcnow()
-    # The sign-in on the candidate's attempt (the archive lists it), in this transaction.
-    record_sign_in(ticket, terminal, actor_from(ticket), ticket.active_since)
+    # The sign-in on the candidate's attempt (the archive lists it), in this transaction. Its
+    # reads go first and the writes together at the end (no autoflush in between): a writer
+    # holds SQLite's write lock from its first write to its commit, and the whole room signs
+    # in at once.
+    with db.session.no_autoflush:
+        attempt = record_sign_in(ticket, terminal, actor_from(ticket), ticket.active_since)
+    if attempt is None:  # no paper drawn yet, so no attempt: the audit log keeps the sign-in
+        from ..auth.operations import note_sign_in
+
+        note_sign_in(actor_from(ticket), ticket)
     return None
 
 

@@ -243,3 +243,154 @@ def test_the_sign_in_reads_the_attempt_once_for_itself_and_the_page_it_answers_w
         event.remove(db.engine, "before_cursor_execute", note)
     assert '"state": "ready"' in page.get_data(as_text=True)
     assert len(lookups) == 1
+
+
+@pytest.mark.parametrize("accept_language", ["zh-CN", "en"])
+def test_the_exam_page_is_the_kept_shell_with_the_candidate_own_values_escaped(
+    app, make, accept_language
+):
+    """The exam page is rendered once per language with markers in place of the candidate's
+    values and kept (web/terminal.py, ExamPageShell); each page fills in its candidate's.
+    Filled in, it is exactly the page the template renders for that candidate, with every
+    value escaped as the template escapes it, and the kept shell holds nobody's values."""
+    from flask import render_template
+    from flask_login import login_user
+
+    from examcentre.web.terminal import page_constants, page_shell, page_values
+
+    first, second = make.exam_tickets(2)
+    second.candidate.name = """<script>alert("O'Brien & 张")</script>"""
+    second.centre.name = "A & B <考试中心>"
+    db.session.commit()
+    pages = {}
+    for ticket in (first, second):
+        client = app.test_client()
+        make.at_terminal(client, ticket.terminal_id)
+        response = client.post("/auth/terminal", headers={"Accept-Language": accept_language},
+                               data={"ticket_number": ticket.number,
+                                     "id_number": ticket.candidate.id_number})
+        assert response.status_code == 200
+        pages[ticket.number] = response.get_data(as_text=True)
+
+    page = pages[second.number]
+    assert "<script>alert" not in page  # escaped, never markup
+    assert "&lt;script&gt;alert(&#34;O&#39;Brien &amp; 张&#34;)&lt;/script&gt;" in page
+    assert "A &amp; B &lt;考试中心&gt;" in page
+    assert first.candidate.name not in page and first.number not in page
+    assert second.number in page and first.number in pages[first.number]
+
+    shells = app.extensions["examcentre.exam_page_shells"]
+    assert len(shells) == 1  # one language, seated candidates: one shell for both
+    (shell,) = shells.values()
+    kept = "".join(shell.literals)
+    for ticket in (first, second):
+        assert ticket.number not in kept and ticket.candidate.name not in kept
+    assert set(shell.slots) == {"candidate_name", "ticket_number", "terminal_code", "item_name",
+                                "centre_name", "csrf_token", "exam_state_json"}
+
+    # The filled shell is the template's own page for the candidate (same language, token).
+    with app.test_request_context("/terminal/", headers={"Accept-Language": accept_language}):
+        login_user(second)
+        values = page_values(second, {"attempt": {"state": "ready"}})
+        rendered = render_template("terminal/home.html", **page_constants(), **values,
+                                   csrf_token=lambda: "a-token-of-this-session")
+        language = "en" if accept_language == "en" else "zh_CN"
+        filled = page_shell(language, True).fill(**values, csrf_token="a-token-of-this-session")
+    assert filled == rendered
+
+
+def test_a_flashed_message_on_the_exam_page_is_shown(app, make):
+    """A page with a message to show is rendered whole (the kept shell has no messages)."""
+    ticket, client = signed_in(app, make)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "A message <for> you")]
+    page = client.get("/terminal/").get_data(as_text=True)
+    assert "A message &lt;for&gt; you" in page and ticket.number in page
+    assert "examcentre.exam_page_shells" not in app.extensions or all(
+        "A message" not in "".join(s.literals)
+        for s in app.extensions["examcentre.exam_page_shells"].values()
+    )
+
+
+def test_the_sign_in_and_the_start_write_last_and_commit_at_once(app, make):
+    """A room signs in and starts at once, and a writer holds SQLite's write lock
+    (PostgreSQL: the rows it wrote) from its first write to its commit: so the sign-in and
+    the start read everything first, write together, commit, and only then render their
+    answer. Here: no read between a request's first write and
+    its commit."""
+    from sqlalchemy import event
+
+    (ticket,) = make.exam_tickets(1)
+    client = app.test_client()
+    make.at_terminal(client, ticket.terminal_id)
+    log: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_args):
+        log.append(sql.lstrip().split()[0].upper())
+
+    def commit(_conn):
+        log.append("COMMIT")
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "commit", commit)
+    try:
+        log.clear()
+        page = client.post("/auth/terminal", data={
+            "ticket_number": ticket.number, "id_number": ticket.candidate.id_number})
+        assert page.status_code == 200
+        sign_in = list(log)
+        log.clear()
+        started = client.post("/api/v1/terminal/start")
+        assert started.status_code == 200 and started.get_json()["questions"]
+        start = list(log)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+        event.remove(db.engine, "commit", commit)
+
+    for name, log_of_request in (("sign-in", sign_in), ("start", start)):
+        first_write = next(i for i, s in enumerate(log_of_request)
+                           if s in ("INSERT", "UPDATE", "DELETE"))
+        commit_at = log_of_request.index("COMMIT", first_write)
+        between = log_of_request[first_write:commit_at]
+        assert "SELECT" not in between, (name, log_of_request)
+
+
+def test_a_candidate_sign_in_is_an_attempt_event_and_in_the_audit_log_only_without_a_paper(
+    app, make
+):
+    """The sign-in with a paper drawn is an event of the attempt (sealed into its archive,
+    whose hash is in the audit chain), not also an entry in the chain, whose one head row a
+    room signing in at once would queue on. Before any paper is drawn there is no attempt to
+    hold it, and the audit log keeps it."""
+    from sqlalchemy import delete
+
+    from examcentre.models import AttemptEvent, AuditEntry, Paper, PaperQuestion
+
+    def sign_in_entries(ticket):
+        return db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "auth.sign_in", AuditEntry.object_type == "admission_tickets",
+            AuditEntry.object_id == str(ticket.id))).all()
+
+    def sign_in(ticket, path="/auth/terminal", body="data"):
+        client = app.test_client()
+        make.at_terminal(client, ticket.terminal_id)
+        fields = {"ticket_number": ticket.number, "id_number": ticket.candidate.id_number}
+        response = client.post(path, **{body: fields})
+        assert response.status_code == 200, path
+
+    with_paper, without_paper = make.exam_tickets(2)
+    sign_in(with_paper)
+    sign_in(with_paper, "/api/v1/terminal/sign-in", "json")
+    attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == with_paper.id))
+    kinds = db.session.scalars(select(AttemptEvent.kind).where(
+        AttemptEvent.attempt_id == attempt.id)).all()
+    assert kinds == ["sign_in", "sign_in"]
+    assert sign_in_entries(with_paper) == []
+
+    paper_id = db.session.scalar(select(Paper.id).where(Paper.ticket_id == without_paper.id))
+    db.session.execute(delete(PaperQuestion).where(PaperQuestion.paper_id == paper_id))
+    db.session.execute(delete(Paper).where(Paper.id == paper_id))
+    db.session.commit()
+    sign_in(without_paper)
+    assert db.session.scalar(select(Attempt).where(Attempt.ticket_id == without_paper.id)) is None
+    assert len(sign_in_entries(without_paper)) == 1
