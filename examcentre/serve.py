@@ -133,10 +133,19 @@ START_TEMPLATES = (
 )
 
 
-def compile_start_templates(app) -> None:
-    """Compile the start's templates before the worker takes its first request."""
+def prepare_start(app) -> None:
+    """Before the worker takes its first request: compile the start's templates, and render
+    the exam page's shell for each language (web/terminal.py, ExamPageShell), which every
+    thread of a fresh worker otherwise rendered at once on the room's first sign-ins (py-spy:
+    6 % of the start's server CPU)."""
+    from .web.terminal import page_shell
+
     for name in START_TEMPLATES:
         app.jinja_env.get_template(name)
+    for language, accept in (("zh_CN", "zh-CN"), ("en", "en")):
+        with app.test_request_context("/terminal/", headers={"Accept-Language": accept}):
+            for with_terminal in (True, False):
+                page_shell(language, with_terminal)
 
 
 class EmbeddedServer(BaseApplication):
@@ -154,7 +163,7 @@ class EmbeddedServer(BaseApplication):
         from . import create_app
 
         app = create_app()
-        compile_start_templates(app)
+        prepare_start(app)
         run_scheduler_when_elected(app, Path(app.instance_path) / "scheduler.lock")
         return app
 

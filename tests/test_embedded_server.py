@@ -200,12 +200,21 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others():
         listener.close()
 
 
-def test_the_start_templates_are_compiled_before_the_first_request(database_url):
+def test_the_start_templates_and_exam_page_shells_are_ready_before_the_first_request(
+    database_url,
+):
     """At the start of an exam every thread of a fresh worker compiled the exam page at
-    once (Jinja has no lock); the server compiles them as the worker boots instead."""
-    from examcentre.serve import START_TEMPLATES, compile_start_templates
+    once (Jinja has no lock), then rendered its shell at once; the server does both as the
+    worker boots instead, for both languages."""
+    from examcentre.serve import START_TEMPLATES, prepare_start
 
     app = make_app(database_url)
-    compile_start_templates(app)
+    app.jinja_env.auto_reload = False  # (as served; the shells are not kept while reloading)
+    prepare_start(app)
     compiled = {name for (_loader, name) in app.jinja_env.cache}
     assert set(START_TEMPLATES) <= compiled
+    shells = app.extensions["examcentre.exam_page_shells"]
+    assert {(language, seated) for (language, seated, _root) in shells} == {
+        ("zh_CN", True), ("zh_CN", False), ("en", True), ("en", False)}
+    zh, en = shells["zh_CN", True, ""], shells["en", True, ""]
+    assert "答题卡" in "".join(zh.literals) and "Answer sheet" in "".join(en.literals)
