@@ -21,10 +21,10 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit.operations import actor_from
 from ..auth.operations import note_failed_sign_in
@@ -70,37 +70,6 @@ def _attempt():
     return attempt
 
 
-def _process_cache(name: str) -> dict:
-    """A dictionary kept for the life of this app (one per process in production; a test's
-    own app has its own, so ids reused by another test's database never hit)."""
-    caches = current_app.extensions.setdefault("examcentre.terminal_caches", {})
-    cache = caches.setdefault(name, {})
-    if len(cache) > 100_000:  # a bound, far above a day's papers and a bank's versions
-        cache.clear()
-    return cache
-
-
-# Papers never change once drawn (papers/operations.py), so their question counts are kept:
-# every save and heartbeat reports the count, and a COUNT per request was a measurable share
-# of a save (bench/request_cost.py).
-def question_counts() -> dict[int, int]:
-    """The kept question counts, by paper id (the sign-in seeds them: exams.operations)."""
-    return _process_cache("question_counts")
-
-
-def question_count(paper_id: int) -> int:
-    counts = question_counts()
-    count = counts.get(paper_id)
-    if count is None:
-        count = db.session.scalar(
-            select(func.count())
-            .select_from(PaperQuestion)
-            .where(PaperQuestion.paper_id == paper_id)
-        )
-        counts[paper_id] = count
-    return count
-
-
 def attempt_json(attempt, now: datetime) -> dict[str, Any]:
     return {
         "state": attempt.state,
@@ -112,7 +81,7 @@ def attempt_json(attempt, now: datetime) -> dict[str, Any]:
         "duration_seconds": attempt.duration_seconds,
         "warnings_at_seconds": list(WARNINGS_AT_SECONDS),
         "answered": attempt.answered_count,
-        "question_count": question_count(attempt.paper_id),
+        "question_count": exam_ops.question_count(attempt.paper_id),
         "submitted_at": utc_iso(attempt.submitted_at),
     }
 
@@ -256,7 +225,7 @@ def _question_contents(version_ids: set[int]) -> dict[int, tuple]:
     explanation), kept for the life of the app: a version on a paper never changes
     (models.bank.QuestionVersion), and the papers of a room share a bank of a few hundred
     versions, so the room's start reads each one once instead of once per candidate."""
-    cache = _process_cache("question_contents")
+    cache = exam_ops.process_cache("question_contents")
     missing = [i for i in version_ids if i not in cache]
     for i in range(0, len(missing), 500):  # bound the IN list
         for row in db.session.execute(
@@ -300,7 +269,7 @@ def paper_json(attempt, with_answers: bool = True) -> dict[str, Any]:
         if with_answers
         else []
     )
-    question_counts().setdefault(attempt.paper_id, len(rows))
+    exam_ops.question_counts().setdefault(attempt.paper_id, len(rows))
     return {
         "attempt": attempt_json(attempt, now_utc()),
         "questions": [

@@ -86,6 +86,36 @@ def _event(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) 
     )
 
 
+def process_cache(name: str) -> dict:
+    """A dictionary kept for the life of this app (one per process in production; a test's
+    own app has its own, so ids reused by another test's database never hit)."""
+    caches = current_app.extensions.setdefault("examcentre.terminal_caches", {})
+    cache = caches.setdefault(name, {})
+    if len(cache) > 100_000:  # a bound, far above a day's papers and a bank's versions
+        cache.clear()
+    return cache
+
+
+# Papers never change once drawn (papers/operations.py), so their question counts are kept:
+# every save and heartbeat reports the count, and a COUNT per request was a measurable share
+# of a save (bench/request_cost.py). Making the attempt seeds it (_make_attempt).
+def question_counts() -> dict[int, int]:
+    return process_cache("question_counts")
+
+
+def question_count(paper_id: int) -> int:
+    counts = question_counts()
+    count = counts.get(paper_id)
+    if count is None:
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(PaperQuestion)
+            .where(PaperQuestion.paper_id == paper_id)
+        )
+        counts[paper_id] = count
+    return count
+
+
 # --- The attempt ---------------------------------------------------------------------------
 
 
@@ -128,8 +158,6 @@ def _make_attempt(ticket: AdmissionTicket) -> Attempt:
     ).first()
     if paper is None or ticket.session_id is None:
         raise ExamError("no_paper", _l("No paper has been drawn for you. Ask the invigilator."))
-    from ..api.terminal import question_counts  # (the API reports it; papers never change)
-
     question_counts().setdefault(paper.id, paper.question_count)
     spec = Spec.from_json(paper.spec)
     # Inserted as one statement, returning the row (no ORM flush: cheaper, and the whole room
