@@ -37,8 +37,9 @@ For each database (and server setting) it:
      clicks are 2.5 s apart in real time, longer than exam.js's 600 ms debounce);
      some questions are flagged and revisited (a changed answer, a new seq) in a review
      phase; a failed save is retried once with the same seq, as the page's queue does;
-     heartbeats as exam.js sends them: 15 s after the exam loaded, then 15 s after each
-     answered beat (wall-clock time, NOT compressed: the real cadence);
+     heartbeats as exam.js sends them: a random 3.75 to 15 s after the exam loaded, then
+     13.5 to 16.5 s after each answered beat (wall-clock time, NOT compressed: the real
+     cadence);
    - submission: every candidate submits within the exam's final (compressed) minute. The
      compressed clock is the exam's: a candidate still answering when the final minute
      begins stops there and submits what is answered, as in a real exam (so the run lasts a
@@ -524,8 +525,11 @@ def run_candidate(
     candidate.paper_received = began = time.perf_counter()
     questions = paper["questions"] if not storm_only else []
     seq: dict[int, int] = {}
-    # As exam.js: sleep 15 s, beat, sleep 15 s after that beat is answered, and so on.
-    next_heartbeat = exam_loaded + HEARTBEAT_S
+    # As exam.js: sleep a random part of 15 s (a quarter to all of it), beat, sleep 15 s give
+    # or take a tenth after that beat is answered, and so on. (Its own generator: the answers
+    # draw the same numbers as before the page spread its beats.)
+    beat_rng = random.Random(f"beats-{seat.ticket}")
+    next_heartbeat = exam_loaded + HEARTBEAT_S * beat_rng.uniform(0.25, 1.0)
 
     def heartbeat_if_due() -> None:
         nonlocal next_heartbeat
@@ -534,7 +538,7 @@ def run_candidate(
             candidate.heartbeats += 1
             if status != 200:
                 candidate.failures.append(f"heartbeat: {status} {str(data)[:120]}")
-            next_heartbeat = time.perf_counter() + HEARTBEAT_S
+            next_heartbeat = time.perf_counter() + HEARTBEAT_S * beat_rng.uniform(0.9, 1.1)
 
     def pause(seconds: float) -> None:
         until = time.perf_counter() + seconds
@@ -792,7 +796,8 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
         exam_seconds = args.questions * args.think_ms / 1000 / statistics.mean(ANSWERING_SHARE)
         pace = Pace(exam_seconds, duration / exam_seconds, args.think_ms)
         print(f"   compressed exam: {exam_seconds:.0f} s ({pace.label}); final window"
-              f" {pace.final_window:.2f} s; heartbeats every {HEARTBEAT_S:.0f} s", flush=True)
+              f" {pace.final_window:.2f} s; heartbeats every {HEARTBEAT_S:.0f} s ± 10 %",
+              flush=True)
         threading.stack_size(512 * 1024)
         candidates = [
             Candidate(seat, random.Random(args.seed * 100_003 + i),

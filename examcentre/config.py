@@ -62,7 +62,9 @@ class DefaultConfig:
     # How often the scheduler submits overdue papers (it also runs once at start-up).
     AUTO_SUBMIT_INTERVAL_SECONDS = 15
     # How often the candidate's exam page sends a heartbeat and re-synchronises its clock
-    # with the server's (seconds; tests shorten it). Keep it well under HEARTBEAT_LOST_SECONDS.
+    # with the server's (seconds; tests shorten it). The page varies each interval by up to a
+    # tenth, and waits a random part of it for the first beat, so that a room's terminals do
+    # not beat all at once (static/js/exam.js). Keep it well under HEARTBEAT_LOST_SECONDS.
     EXAM_HEARTBEAT_SECONDS = 15
 
     # --- Languages (Flask-Babel) -----------------------------------------------------------

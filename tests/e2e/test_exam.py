@@ -347,6 +347,38 @@ def test_time_runs_out_and_the_paper_is_submitted_and_graded(live_server, page_f
     db.session.remove()
 
 
+BEATS_OF_A_WAITING_PAGE = """performance.getEntriesByType("resource")
+    .filter((entry) => entry.name.endsWith("/api/v1/terminal/exam"))
+    .map((entry) => [entry.startTime, entry.responseEnd])"""
+
+
+def test_a_room_of_terminals_does_not_beat_at_once(app, live_server, page_for, make):
+    """The page waits a random part of the interval for its first heartbeat and the interval
+    give or take a tenth for each later one (static/js/exam.js): a room that opened its pages
+    together would otherwise beat together for the whole exam. Math.random is pinned to
+    each end of its range; times are the browser's own (resource timing), the ready page's
+    beats (GET exam) measured from the end of one to the start of the next."""
+    app.config["EXAM_HEARTBEAT_SECONDS"] = 4
+    seat = seat_for(make)
+    page = page_for("zh-CN")
+    page.add_init_script("Math.random = () => 0;")
+    sign_in(page, live_server, seat)  # the ready screen: it polls GET exam on every beat
+    page.wait_for_function(f"() => ({BEATS_OF_A_WAITING_PAGE}).length >= 1")
+    page.wait_for_timeout(500)  # (the wait after the first beat has begun: 0.9 x 4 s)
+    page.evaluate("Math.random = () => 0.9999;")
+    page.wait_for_function(f"() => ({BEATS_OF_A_WAITING_PAGE}).length >= 3",
+                           timeout=30_000)
+    beats = page.evaluate(BEATS_OF_A_WAITING_PAGE)
+    loaded = page.evaluate('performance.getEntriesByType("navigation")[0].responseEnd')
+
+    first = (beats[0][0] - loaded) / 1000  # at least 0.25 x 4 s after the page's start-up
+    shortest = (beats[1][0] - beats[0][1]) / 1000  # 0.9 x 4 s
+    longest = (beats[2][0] - beats[1][1]) / 1000  # 1.1 x 4 s
+    assert 0.95 <= first < 2.5, beats  # a fixed interval would wait 4 s
+    assert 3.55 <= shortest < 3.95, beats
+    assert 4.35 <= longest < 5.5, beats
+
+
 def test_submitting_asks_first_and_lists_what_is_open(live_server, page_for, make):
     seat = seat_for(make)
     page = page_for("en", viewport=TABLET)
