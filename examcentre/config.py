@@ -23,6 +23,12 @@ class DefaultConfig:
     # of terminals saving answers at once queues here instead of failing.
     SQLITE_BUSY_TIMEOUT_MS = 10_000
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # Connections each server process keeps open for reuse: at least a worker's threads
+    # (examcentre serve: 8) and the scheduler's. Beyond it, a connection opened at a busy
+    # moment is closed again when it is returned (SQLAlchemy's QueuePool keeps 5 by
+    # default), and on PostgreSQL each one is a new server process with cold caches, opened
+    # at the worst moment: the start of an exam.
+    DATABASE_POOL_SIZE = 10
 
     # --- Secrets and cookies --------------------------------------------------------------
     # Leave unset: on first run a random key is written to instance/secret_key and reused.

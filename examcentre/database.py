@@ -31,8 +31,11 @@ def database_url(app: Flask) -> str:
 def configure_engine(app: Flask) -> None:
     url = database_url(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not _in_memory(url):  # (an in-memory SQLite database has a pool of its own kind)
+        options.setdefault("pool_size", int(app.config["DATABASE_POOL_SIZE"]))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if url.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})
         # Python-level wait for the lock, in seconds; PRAGMA busy_timeout below does the same
         # inside SQLite.
@@ -43,6 +46,10 @@ def configure_engine(app: Flask) -> None:
         # request's first statement (PostgreSQL keeps the check: a restarted server).
         options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _in_memory(url: str) -> bool:
+    return url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///") or ":memory:" in url)
 
 
 def install_sqlite_pragmas(app: Flask) -> None:

@@ -42,3 +42,24 @@ def test_plain_postgresql_urls_select_psycopg3(tmp_path, monkeypatch):
     monkeypatch.setenv("EXAMCENTRE_INSTANCE_PATH", str(tmp_path))
     app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "postgresql://u@db:5432/exams"})
     assert database_url(app) == "postgresql+psycopg://u@db:5432/exams"
+
+
+def test_each_process_keeps_a_connection_per_thread_and_the_scheduler(tmp_path, monkeypatch):
+    """A busy moment must not open connections that are closed again when returned: the
+    pool keeps DATABASE_POOL_SIZE, more than the embedded server's 8 threads per worker."""
+    monkeypatch.setenv("EXAMCENTRE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("EXAMCENTRE_DATABASE_URL", raising=False)
+    from examcentre.extensions import db
+
+    for url in (None, "postgresql://u@db:5432/exams"):
+        app = create_app({"SECRET_KEY": "x", "DATABASE_URL": url})
+        assert app.config["DATABASE_POOL_SIZE"] == 10
+        with app.app_context():
+            assert db.engine.pool.size() == 10  # (no connection is opened to ask)
+    app = create_app({"SECRET_KEY": "x", "DATABASE_POOL_SIZE": 3})
+    with app.app_context():
+        assert db.engine.pool.size() == 3
+    # An in-memory database keeps its one connection per thread, as SQLAlchemy chooses.
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    with app.app_context():
+        assert type(db.engine.pool).__name__ in ("SingletonThreadPool", "StaticPool")

@@ -223,9 +223,12 @@ def start(attempt: Attempt, terminal: Terminal, actor: Actor, now: datetime | No
     """The candidate opens question 1: the clock starts (once). A candidate who was moved
     to this terminal continues with the time they had left."""
     now = now or now_utc()
-    session = db.session.get(ExamSession, attempt.session_id)
     if attempt.state == AttemptState.READY:
-        if session.state != SessionState.IN_PROGRESS:
+        # Only the session's state, not the whole session: the room starts at once.
+        session_state = db.session.scalar(
+            select(ExamSession.state).where(ExamSession.id == attempt.session_id)
+        )
+        if session_state != SessionState.IN_PROGRESS:
             raise ExamError(
                 "not_started", _l("The exam has not started yet. Wait for the invigilator.")
             )
