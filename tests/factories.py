@@ -125,6 +125,7 @@ class Factory:
         the session in progress (``start``): ready to sit the theory exam."""
         import secrets
 
+        from examcentre.exams.operations import make_ready_attempts
         from examcentre.papers.blueprint import Spec
         from examcentre.papers.operations import generate_papers
 
@@ -143,9 +144,10 @@ class Factory:
         for ticket in tickets:
             sessions.record_attendance(TEST_ACTOR, ticket, "checked_in")
         session.blueprint_version_id = blueprint.id
-        generate_papers(
+        paper_ids = generate_papers(
             TEST_ACTOR, centre, blueprint, [secrets.randbelow(2**62) for _ in tickets], tickets
         )
+        make_ready_attempts(session, tickets, paper_ids, blueprint)
         session.state = "in_progress" if start else "released"
         db.session.commit()
         return tickets

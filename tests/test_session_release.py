@@ -9,7 +9,7 @@ from examcentre.audit.operations import Actor
 from examcentre.compliance.model import ComplianceSettings
 from examcentre.compliance.operations import update_settings
 from examcentre.extensions import db
-from examcentre.models import Paper, PaperQuestion
+from examcentre.models import Attempt, AttemptEvent, Paper, PaperQuestion
 from examcentre.papers.blueprint import Spec
 from examcentre.papers.operations import create_blueprint_version, publish_blueprint
 from examcentre.sessions.operations import SessionError, change_state, enrol
@@ -54,6 +54,13 @@ def test_release_pregenerates_exactly_one_paper_per_enrolled_candidate(make, cen
     per_paper = dict(db.session.execute(
         select(PaperQuestion.paper_id, func.count()).group_by(PaperQuestion.paper_id)).all())
     assert set(per_paper.values()) == {Spec().question_count}
+    # Each paper's attempt comes with it, ready: the room's sign-ins only read them.
+    attempts = db.session.scalars(select(Attempt)).all()
+    assert sorted((a.ticket_id, a.paper_id) for a in attempts) == sorted(
+        (p.ticket_id, p.id) for p in papers)
+    assert {(a.state, a.session_id, a.duration_seconds, a.terminal_id, a.started_at)
+            for a in attempts} == {("ready", session.id, Spec().duration_minutes * 60, None, None)}
+    assert db.session.scalar(select(func.count()).select_from(AttemptEvent)) == 0
 
 
 def test_release_without_a_published_blueprint_is_refused_and_draws_nothing(
@@ -67,4 +74,5 @@ def test_release_without_a_published_blueprint_is_refused_and_draws_nothing(
     assert refused.value.field == "blueprint_version_id"
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Paper)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0
     assert session.state == "scheduled"

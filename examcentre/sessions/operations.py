@@ -445,7 +445,11 @@ def _pregenerate_papers(
     session.blueprint_version_id = blueprint.id
     # Below 2**62: seeds are stored in a signed 64-bit column and passed to numpy's PCG64.
     seeds = [secrets.randbelow(2**62) for _ in tickets]
-    return len(generate_papers(actor, centre, blueprint, seeds, tickets))
+    paper_ids = generate_papers(actor, centre, blueprint, seeds, tickets)
+    from ..exams.operations import make_ready_attempts  # (exams builds on sessions)
+
+    make_ready_attempts(session, tickets, paper_ids, blueprint)
+    return len(paper_ids)
 
 
 # --- Enrolment -------------------------------------------------------------------------------

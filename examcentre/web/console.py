@@ -86,11 +86,17 @@ def console_rows(session: ExamSession, now: datetime) -> list[ConsoleRow]:
         attempt = attempts.get(ticket.id)
         if attempt is not None:
             exam_ops.settle(attempt, now)
+        # A ready attempt is made at release with the paper (exams.operations.
+        # make_ready_attempts): whether the candidate came is the ticket's to say, and the
+        # row of one who has not signed in shows no attempt.
+        if attempt is not None and attempt.state != AttemptState.READY:
             state = attempt.state
         elif ticket.attendance == "absent":
             state = "absent"
         else:
             state = "ready" if ticket.active_terminal_id else "not_signed_in"
+        if state in ("absent", "not_signed_in"):
+            attempt = None
         age = None
         if attempt is not None and attempt.last_heartbeat_at is not None:
             age = max(0.0, (now - attempt.last_heartbeat_at).total_seconds())
@@ -102,7 +108,7 @@ def console_rows(session: ExamSession, now: datetime) -> list[ConsoleRow]:
                 attempt=attempt,
                 state=state,
                 answered=attempt.answered_count if attempt else 0,
-                question_count=len(attempt.paper.questions) if attempt else 0,
+                question_count=exam_ops.question_count(attempt.paper_id) if attempt else 0,
                 remaining_seconds=exam_ops.remaining(attempt, now) if attempt else None,
                 heartbeat_age=age,
                 heartbeat_lost=state == AttemptState.IN_PROGRESS

@@ -61,7 +61,22 @@ def test_the_grid_shows_the_room_and_flags_silent_terminals(app, make):
 
     page = console.get(f"/invigilator/sessions/{first.session_id}/console").get_data(as_text=True)
     assert first.candidate.name in page and second.candidate.name in page
-    assert third.candidate.name in page and "Not signed in" in page
+    # The third has a ready attempt since the release, but has not signed in: the row says
+    # so and offers nothing to do with the attempt.
+    assert attempt_of(third).state == "ready"
+    third_row = page[page.index(f'id="attempt-row-{third.id}"'):]
+    third_row = third_row[: third_row.index("</tr>")]
+    assert "Not signed in" in third_row and "Extend" not in third_row
+    assert "–" in third_row and "/10" not in third_row
+    terminal = app.test_client()
+    make.at_terminal(terminal, third.terminal_id)
+    terminal.post(API + "/sign-in", json={
+        "ticket_number": third.number, "id_number": third.candidate.id_number})
+    page = console.get(f"/invigilator/sessions/{first.session_id}/console").get_data(as_text=True)
+    third_row = page[page.index(f'id="attempt-row-{third.id}"'):]
+    third_row = third_row[: third_row.index("</tr>")]
+    assert "Signed in, not started" in third_row and "Extend" in third_row
+    assert "0/10" in third_row
     assert "Answering" in page and "0/10" in page
     assert "1 terminal has stopped reporting" in page
     assert "Lost:" in page

@@ -221,19 +221,21 @@ def test_the_language_only_parts_of_the_exam_page_are_rendered_once_and_hold_no_
         rendered_per_language("terminal/_a_part_with_a_token.html")
 
 
-def test_the_sign_in_reads_the_attempt_once_for_itself_and_the_page_it_answers_with(app, make):
-    """The sign-in makes the attempt and its exam page embeds it: one lookup of the attempt
-    per request (the whole room signs in at once)."""
+def test_the_sign_in_reads_the_attempt_with_the_ticket_and_makes_none(app, make):
+    """The attempt is made at release with the paper (exams.operations.make_ready_attempts);
+    the sign-in reads it in the same query as the ticket, makes none, and its exam page
+    embeds it without reading it again (the whole room signs in at once)."""
     from sqlalchemy import event
 
     (ticket,) = make.exam_tickets(1)
+    made_at_release = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
+    assert made_at_release.state == "ready"
     client = app.test_client()
     make.at_terminal(client, ticket.terminal_id)
-    lookups = []
+    statements = []
 
     def note(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT ATTEMPTS."):
-            lookups.append(statement)
+        statements.append(" ".join(statement.split()).upper())
 
     event.listen(db.engine, "before_cursor_execute", note)
     try:
@@ -242,7 +244,31 @@ def test_the_sign_in_reads_the_attempt_once_for_itself_and_the_page_it_answers_w
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
     assert '"state": "ready"' in page.get_data(as_text=True)
-    assert len(lookups) == 1
+    assert [s for s in statements if "FROM ADMISSION_TICKETS LEFT OUTER JOIN ATTEMPTS" in s]
+    of_attempts = ("SELECT ATTEMPTS.", "INSERT INTO ATTEMPTS")
+    assert [s for s in statements if s.startswith(of_attempts)] == []
+    db.session.expire_all()
+    assert db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id)).id == (
+        made_at_release.id)
+
+
+def test_a_paper_drawn_without_its_attempt_gets_it_at_sign_in(app, make):
+    """Papers drawn before attempts were made at release have none: the sign-in makes it,
+    ready, with the paper's duration (and a second sign-in finds it)."""
+    from sqlalchemy import delete
+
+    (ticket,) = make.exam_tickets(1)
+    db.session.execute(delete(Attempt).where(Attempt.ticket_id == ticket.id))
+    db.session.commit()
+    for _ in range(2):
+        client = app.test_client()
+        make.at_terminal(client, ticket.terminal_id)
+        response = client.post("/api/v1/terminal/sign-in", json={
+            "ticket_number": ticket.number, "id_number": ticket.candidate.id_number})
+        assert response.status_code == 200  # (the same terminal: a second sign-in is fine)
+    attempts = db.session.scalars(select(Attempt).where(Attempt.ticket_id == ticket.id)).all()
+    assert len(attempts) == 1 and attempts[0].state == "ready"
+    assert attempts[0].duration_seconds == 10 * 60  # the factory's short paper
 
 
 @pytest.mark.parametrize("accept_language", ["zh-CN", "en"])
@@ -388,6 +414,7 @@ def test_a_candidate_sign_in_is_an_attempt_event_and_in_the_audit_log_only_witho
     assert sign_in_entries(with_paper) == []
 
     paper_id = db.session.scalar(select(Paper.id).where(Paper.ticket_id == without_paper.id))
+    db.session.execute(delete(Attempt).where(Attempt.ticket_id == without_paper.id))
     db.session.execute(delete(PaperQuestion).where(PaperQuestion.paper_id == paper_id))
     db.session.execute(delete(Paper).where(Paper.id == paper_id))
     db.session.commit()
