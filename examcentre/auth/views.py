@@ -27,7 +27,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.operations import actor_from
 from ..database import commit_keeping_loaded
-from ..exams.operations import remember_attempt
+from ..exams.operations import question_count_of, remember_attempt
 from ..extensions import db, limiter
 from ..models import AdmissionTicket, Attempt, Role, User
 from .forms import StaffLoginForm, TerminalLoginForm
@@ -185,10 +185,10 @@ def terminal_login():
     if form.validate_on_submit():
         number = form.ticket_number.data.strip()
         # With what the check, the admission and the exam page it answers with read of the
-        # ticket and the attempt: one query rather than one each (the whole room signs in
-        # at once).
-        ticket, attempt = db.session.execute(
-            select(AdmissionTicket, Attempt)
+        # ticket, the attempt and its paper's question count: one query rather than one
+        # each (the whole room signs in at once).
+        ticket, attempt, question_count = db.session.execute(
+            select(AdmissionTicket, Attempt, question_count_of(Attempt.paper_id))
             .outerjoin(Attempt, Attempt.ticket_id == AdmissionTicket.id)
             .where(AdmissionTicket.number == number)
             .options(
@@ -196,9 +196,9 @@ def terminal_login():
                 joinedload(AdmissionTicket.session),
                 joinedload(AdmissionTicket.centre, innerjoin=True),
             )
-        ).first() or (None, None)
+        ).first() or (None, None, None)
         if ticket is not None:
-            remember_attempt(ticket, attempt)
+            remember_attempt(ticket, attempt, question_count)
         id_matches = ticket is not None and hmac.compare_digest(
             ticket.candidate.id_number, form.id_number.data
         )

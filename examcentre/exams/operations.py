@@ -136,24 +136,34 @@ def attempt_for(ticket: AdmissionTicket) -> Attempt:
     return attempt
 
 
-def remember_attempt(ticket: AdmissionTicket, attempt: Attempt | None) -> None:
+def remember_attempt(
+    ticket: AdmissionTicket, attempt: Attempt | None, question_count: int | None = None
+) -> None:
     """``attempt``, read with the ticket in one query, is what attempt_for answers for the
-    rest of the request (the candidate's loader and the sign-in read both at once)."""
+    rest of the request (the candidate's loader and the sign-in read both at once), and
+    ``question_count`` its paper's count, when the query read it too."""
+    if attempt is not None and question_count is not None:
+        question_counts().setdefault(attempt.paper_id, question_count)
     if attempt is not None and has_request_context():
         request.environ[f"examcentre.attempt.{ticket.id}"] = attempt
 
 
-def _make_attempt(ticket: AdmissionTicket) -> Attempt:
-    # The paper, its blueprint's spec and its question count in one query (the whole room
-    # signs in at once; every page and save reports the count, kept per process).
-    question_count = (
+def question_count_of(paper_id_column):
+    """The question count of the paper a query's row names, read with the row (a
+    correlated subquery): the sign-in's page reports it, and the room signs in at once."""
+    return (
         select(func.count())
         .select_from(PaperQuestion)
-        .where(PaperQuestion.paper_id == Paper.id)
+        .where(PaperQuestion.paper_id == paper_id_column)
         .scalar_subquery()
     )
+
+
+def _make_attempt(ticket: AdmissionTicket) -> Attempt:
+    # The paper, its blueprint's spec and its question count in one query (every page and
+    # save reports the count, kept per process).
     paper = db.session.execute(
-        select(Paper.id, Blueprint.spec, question_count.label("question_count"))
+        select(Paper.id, Blueprint.spec, question_count_of(Paper.id).label("question_count"))
         .join(Blueprint, Blueprint.id == Paper.blueprint_id)
         .where(Paper.ticket_id == ticket.id)
     ).first()

@@ -223,8 +223,9 @@ def test_the_language_only_parts_of_the_exam_page_are_rendered_once_and_hold_no_
 
 def test_the_sign_in_reads_the_attempt_with_the_ticket_and_makes_none(app, make):
     """The attempt is made at release with the paper (exams.operations.make_ready_attempts);
-    the sign-in reads it in the same query as the ticket, makes none, and its exam page
-    embeds it without reading it again (the whole room signs in at once)."""
+    the sign-in reads it and its paper's question count in the same query as the ticket,
+    makes none, and its exam page embeds it without reading it again (the whole room signs
+    in at once)."""
     from sqlalchemy import event
 
     (ticket,) = make.exam_tickets(1)
@@ -247,6 +248,9 @@ def test_the_sign_in_reads_the_attempt_with_the_ticket_and_makes_none(app, make)
     assert [s for s in statements if "FROM ADMISSION_TICKETS LEFT OUTER JOIN ATTEMPTS" in s]
     of_attempts = ("SELECT ATTEMPTS.", "INSERT INTO ATTEMPTS")
     assert [s for s in statements if s.startswith(of_attempts)] == []
+    # The paper's question count, which the page shows, came with the ticket too.
+    assert '"question_count": 10' in page.get_data(as_text=True)
+    assert [s for s in statements if s.startswith("SELECT COUNT(")] == []
     db.session.expire_all()
     assert db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id)).id == (
         made_at_release.id)
