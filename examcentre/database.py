@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 
 from .extensions import db
 
@@ -49,7 +49,8 @@ def configure_engine(app: Flask) -> None:
 
 
 def _in_memory(url: str) -> bool:
-    return url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///") or ":memory:" in url)
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def install_sqlite_pragmas(app: Flask) -> None:

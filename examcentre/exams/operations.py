@@ -98,22 +98,28 @@ def process_cache(name: str) -> dict:
 
 # Papers never change once drawn (papers/operations.py), so their question counts are kept:
 # every save and heartbeat reports the count, and a COUNT per request was a measurable share
-# of a save (bench/request_cost.py). Making the attempt seeds it (_make_attempt).
+# of a save (bench/request_cost.py). The sign-in reads it with the ticket (question_count_of)
+# and the paper's JSON counts its rows: both seed it.
 def question_counts() -> dict[int, int]:
     return process_cache("question_counts")
+
+
+def _counting_questions(paper_id):
+    return select(func.count()).select_from(PaperQuestion).where(PaperQuestion.paper_id == paper_id)
 
 
 def question_count(paper_id: int) -> int:
     counts = question_counts()
     count = counts.get(paper_id)
     if count is None:
-        count = db.session.scalar(
-            select(func.count())
-            .select_from(PaperQuestion)
-            .where(PaperQuestion.paper_id == paper_id)
-        )
-        counts[paper_id] = count
+        count = counts[paper_id] = db.session.scalar(_counting_questions(paper_id))
     return count
+
+
+def question_count_of(paper_id_column):
+    """The question count of the paper a query's row names, read with the row (a
+    correlated subquery): the sign-in's page reports it, and the room signs in at once."""
+    return _counting_questions(paper_id_column).scalar_subquery()
 
 
 # --- The attempt ---------------------------------------------------------------------------
@@ -148,15 +154,16 @@ def remember_attempt(
         request.environ[f"examcentre.attempt.{ticket.id}"] = attempt
 
 
-def question_count_of(paper_id_column):
-    """The question count of the paper a query's row names, read with the row (a
-    correlated subquery): the sign-in's page reports it, and the room signs in at once."""
-    return (
-        select(func.count())
-        .select_from(PaperQuestion)
-        .where(PaperQuestion.paper_id == paper_id_column)
-        .scalar_subquery()
-    )
+def _ready_attempt(ticket: AdmissionTicket, session_id: int, paper_id: int, spec: Spec) -> dict:
+    """The columns of a ticket's attempt before anyone has signed in: its paper and its time."""
+    return {
+        "centre_id": ticket.centre_id,
+        "session_id": session_id,
+        "ticket_id": ticket.id,
+        "paper_id": paper_id,
+        "state": AttemptState.READY,
+        "duration_seconds": spec.duration_minutes * 60,
+    }
 
 
 def _make_attempt(ticket: AdmissionTicket) -> Attempt:
@@ -179,12 +186,7 @@ def _make_attempt(ticket: AdmissionTicket) -> Attempt:
             attempt = db.session.scalars(
                 insert(Attempt)
                 .values(
-                    centre_id=ticket.centre_id,
-                    session_id=ticket.session_id,
-                    ticket_id=ticket.id,
-                    paper_id=paper.id,
-                    state=AttemptState.READY,
-                    duration_seconds=spec.duration_minutes * 60,
+                    **_ready_attempt(ticket, ticket.session_id, paper.id, spec),
                     terminal_id=ticket.active_terminal_id,
                 )
                 .returning(Attempt)
@@ -201,21 +203,15 @@ def make_ready_attempts(
     blueprint: Blueprint,
 ) -> None:
     """Every candidate's attempt, ready, made with the papers at release (one statement).
-    The room then signs in at once without making them: a quarter of a sign-in's work on
-    PostgreSQL (bench/exam_storm.py). A ready attempt is not a sign-in: the sign-in event
-    and the ticket's active terminal say who came (web/console.py)."""
-    duration = Spec.from_json(blueprint.spec).duration_minutes * 60
+    The room then signs in at once without making them: making them at sign-in was 15 % of
+    the start storm's server time on PostgreSQL (py-spy, BENCHMARKS.md). A ready attempt is
+    not a sign-in: the sign-in event and the ticket's active terminal say who came
+    (web/console.py)."""
+    spec = Spec.from_json(blueprint.spec)
     db.session.execute(
         insert(Attempt),
         [
-            {
-                "centre_id": ticket.centre_id,
-                "session_id": session.id,
-                "ticket_id": ticket.id,
-                "paper_id": paper_id,
-                "state": AttemptState.READY,
-                "duration_seconds": duration,
-            }
+            _ready_attempt(ticket, session.id, paper_id, spec)
             for ticket, paper_id in zip(tickets, paper_ids, strict=True)
         ],
     )
