@@ -211,6 +211,27 @@ def prepare(url: str, candidates: int, questions: int) -> tuple[list[Seat], int]
 # --- The server -----------------------------------------------------------------------------
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU-seconds of every PostgreSQL process on this machine, by pid: the database's share
+    of the two cores (its backends are the pool's connections, alive through the storm)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            if "(postgres)" not in text:
+                continue
+            fields = text.rsplit(")", 1)[1].split()
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def machine_idle() -> float:
+    """CPU-seconds the whole machine has spent idle (all cores, /proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return (int(fields[3]) + int(fields[4])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -755,7 +776,9 @@ class Run:
     not_applied: int
     client_cpu_s: float
     load: tuple[float, float]
-    storm_cpu_s: tuple[float, float]  # CPU-seconds during the start storm: server, terminals
+    # CPU-seconds during the start storm: the server, the terminals, PostgreSQL's processes,
+    # and the machine's idle time (all cores): where the two cores went.
+    storm_cpu_s: tuple[float, float, float, float]
     profiles: list[Path]
     answered: float  # share of the questions answered before the compressed time ran out
 
@@ -807,13 +830,15 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
         storm_started: dict[str, float] = {}
 
         workers_at_start: dict[int, float] = {}
+        database_at_start: dict[int, float] = {}
 
         def storm_begins() -> None:  # the CPU count starts when the whole room is ready
             if storm_started:  # (--storm-only meets at the barrier again afterwards)
                 return
             workers_at_start.update(server.cpu_by_process())
+            database_at_start.update(postgres_cpu())
             storm_started.update(server=sum(workers_at_start.values()),
-                                 terminals=time.process_time())
+                                 terminals=time.process_time(), idle=machine_idle())
 
         barrier = threading.Barrier(len(candidates), action=storm_begins)
 
@@ -844,7 +869,10 @@ def run_one(database: str, setting: str, url: str, args, workdir: Path) -> Run:
         while not storm_over() and any(t.is_alive() for t in threads):
             time.sleep(0.02)
         storm_cpu = (server.cpu_seconds() - storm_started.get("server", cpu_before),
-                     time.process_time() - storm_started.get("terminals", client_before))
+                     time.process_time() - storm_started.get("terminals", client_before),
+                     sum(used - database_at_start.get(pid, 0.0)
+                         for pid, used in postgres_cpu().items()),
+                     machine_idle() - storm_started.get("idle", machine_idle()))
         # Per server process: a worker keeps the keep-alive connections it accepted, so an
         # uneven share shows here as one busy worker and one idle.
         storm_by_process = sorted(
@@ -949,7 +977,8 @@ def report(run: Run) -> None:
     print(f"start storm: {run.storm_s:.2f} s (first sign-in sent to last paper received);"
           f" CPU during it: server {run.storm_cpu_s[0]:.1f} s"
           f" ({1e3 * run.storm_cpu_s[0] / run.candidates:.1f} ms a candidate), the simulated"
-          f" terminals {run.storm_cpu_s[1]:.1f} s")
+          f" terminals {run.storm_cpu_s[1]:.1f} s, PostgreSQL {run.storm_cpu_s[2]:.1f} s;"
+          f" the machine idle {run.storm_cpu_s[3]:.1f} s")
     print(f"{'endpoint':<14} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, values in [*run.latencies.items(), ("healthz", run.ceiling_latencies)]:
         if values:

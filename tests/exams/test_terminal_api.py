@@ -155,6 +155,75 @@ def all_keys(value):
             yield from all_keys(inner)
 
 
+def expected_paper(ticket) -> list[dict]:
+    """The ticket's paper as the candidate should see it, from the drawn rows: each question's
+    options in its own displayed order, lettered A, B, ..."""
+    attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
+    questions = []
+    for pq, qv in db.session.execute(
+        select(PaperQuestion, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == PaperQuestion.question_version_id)
+        .where(PaperQuestion.paper_id == attempt.paper_id)
+        .order_by(PaperQuestion.position)
+    ).all():
+        options = []
+        for shown, original in enumerate(pq.option_order or ""):
+            index = "ABCDE".index(original)
+            options.append({
+                "letter": "ABCDE"[shown],
+                "zh": qv.options_zh[index],
+                "en": qv.options_en[index] if qv.options_en else None,
+            })
+        questions.append({
+            "position": pq.position,
+            "type": qv.type,
+            "stem": {"zh": qv.stem_zh, "en": qv.stem_en},
+            "options": options,
+            "image_url": f"/terminal/images/{pq.position}" if qv.image else None,
+        })
+    return questions
+
+
+def test_the_paper_is_each_question_as_drawn_in_the_candidates_order(app, make):
+    """Each question as its drawn rows say, on the start's answer and on GET paper: texts
+    that JSON must escape, each candidate's own option order, a picture, no English text.
+    (The texts are kept per process, api/terminal.py: the second answer comes from there.)"""
+    ticket, other = make.exam_tickets(2)
+    attempt = db.session.scalar(select(Attempt).where(Attempt.ticket_id == ticket.id))
+    choice, true_false = (
+        db.session.execute(
+            select(QuestionVersion)
+            .join(PaperQuestion, PaperQuestion.question_version_id == QuestionVersion.id)
+            .where(PaperQuestion.paper_id == attempt.paper_id, QuestionVersion.type == kind)
+            .limit(1)
+        ).scalar_one()
+        for kind in ("single", "true_false")
+    )
+    # (Before any paper is served: a served version is kept as it was for the process.)
+    choice.stem_zh = '吊钩"额定"起重量\\ 与 </script> \u2028 ₂'
+    choice.options_zh = ['一"', *choice.options_zh[1:]]
+    choice.options_en = None
+    true_false.image = "hook.png"
+    db.session.commit()
+
+    papers = {}
+    for candidate in (ticket, other):
+        terminal = signed_in(app, make, candidate)
+        started = terminal.call("post", "/start")
+        fetched = terminal.call("get", "/paper")
+        assert started.status_code == fetched.status_code == 200
+        for response in (started, fetched):
+            assert response.mimetype == "application/json"
+            body = json.loads(response.get_data(as_text=True))
+            assert list(body) == ["attempt", "questions", "answers"]
+            assert body["attempt"]["state"] == "in_progress" and body["answers"] == []
+            assert body["questions"] == expected_paper(candidate)
+        papers[candidate.id] = body["questions"]
+    assert papers[ticket.id] != papers[other.id]  # two draws, two orders
+    shown = {q["stem"]["zh"] for q in papers[ticket.id]}
+    assert choice.stem_zh in shown
+
+
 def test_saves_are_idempotent_and_a_late_retry_never_overwrites(app, make):
     (ticket,) = make.exam_tickets(1)
     terminal = signed_in(app, make, ticket)
