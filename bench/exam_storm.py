@@ -92,7 +92,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# Last, not first: PYTHONPATH=<another checkout> then measures that checkout's code, in the
+# preparation here as in the server. (First, this checkout's code prepared every run, so a
+# comparison with an older commit ran the older server on data this code had prepared.)
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
 
 from flask_migrate import upgrade  # noqa: E402
 from scratch import scratch_postgres  # noqa: E402

@@ -8,7 +8,17 @@ reports per endpoint the median process CPU time and wall time. CPU time per req
 what bounds the storm (two cores give at most 2 s of CPU per second), and it is steady on a
 noisy machine. ``--profile [ENDPOINT]`` adds the functions where that time goes.
 
+CPU time still moves with the machine: on a shared 2-core VM the same run gave figures up to
+45 % apart within minutes. ``--instructions [ENDPOINTS]`` counts instead the instructions the
+process executes in those endpoints, under valgrind's callgrind (instrumentation switched on
+only around the measured requests, after ``--warm`` candidates have warmed the caches): the
+same code gives the same count to within about half a per cent, whatever else the machine is
+doing, so two versions of the code can be compared with ``PYTHONPATH=<other checkout>``. It
+needs valgrind (Debian's package) and a scratch SQLite database, and is slow: about a minute
+per endpoint for 25 candidates, the endpoints in parallel.
+
     .venv/bin/python bench/request_cost.py --candidates 40 [--profile [ENDPOINT]] [--database URL]
+    .venv/bin/python bench/request_cost.py --candidates 30 --instructions sign-in,start
 """
 
 from __future__ import annotations
@@ -16,9 +26,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
+import os
 import pstats
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,11 +70,25 @@ def main() -> None:
     parser.add_argument("--sql", metavar="ENDPOINT",
                         help="print the SQL statements of one endpoint's last request")
     parser.add_argument("--limiter", action="store_true", help="keep the sign-in limiter on")
+    parser.add_argument("--instructions", nargs="?", const="sign-in,start", metavar="ENDPOINTS",
+                        help="count instructions per request under callgrind (default: the "
+                             "storm's sign-in,start)")
+    parser.add_argument("--warm", type=int, default=5,
+                        help="with --instructions: candidates not counted (they warm caches)")
+    parser.add_argument("--child-of", metavar="SEATS", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="request-cost-"))
     url = args.database or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    seats, _duration = exam_storm.prepare(url, args.candidates, args.questions)
+    if args.child_of:  # under valgrind, on a prepared database
+        seats = [exam_storm.Seat(**seat) for seat in json.loads(Path(args.child_of).read_text())]
+    else:
+        if args.instructions and args.database:
+            parser.error("--instructions runs on its own scratch SQLite database")
+        seats, _duration = exam_storm.prepare(url, args.candidates, args.questions)
+        if args.instructions:
+            count_instructions(args, workdir, seats)
+            return
     app = exam_storm.make_bench_app(url)
     app.config["RATELIMIT_ENABLED"] = args.limiter
     cpu: dict[str, list[float]] = defaultdict(list)
@@ -75,10 +103,17 @@ def main() -> None:
         event.listen(db.engine, "before_cursor_execute",
                      lambda _c, _cur, statement, *_a: statements.append(statement))
 
+    counted = 0
+    warmed = False  # past the candidates that warm the caches (--warm)
+
     def call(client, label: str, method: str, path: str, expect: int = 200, **kwargs):
+        nonlocal counted
         profiling = profiler is not None and args.profile in ("all", label)
         if profiling:
             profiler.enable()
+        counting = args.child_of and label == args.instructions and warmed
+        if counting:
+            callgrind("on")
         statements.clear()
         c0, w0 = time.process_time(), time.perf_counter()
         response = client.open(path, method=method, **kwargs)
@@ -88,11 +123,15 @@ def main() -> None:
         last_sql[label] = list(statements)
         if profiling:
             profiler.disable()
+        if counting:
+            callgrind("off")
+            counted += 1
         if response.status_code != expect:
             raise RuntimeError(f"{label}: {response.status_code} {response.get_data(True)[:200]}")
         return response
 
-    for seat in seats:
+    for index, seat in enumerate(seats):
+        warmed = index >= args.warm
         client = app.test_client()
         client.set_cookie(app.config["TERMINAL_COOKIE_NAME"], seat.token)
         form_token = token_of(call(client, "sign-in page", "GET", "/auth/terminal").get_data(True))
@@ -111,6 +150,9 @@ def main() -> None:
         call(client, "heartbeat", "POST", f"{API}/heartbeat", headers=headers)
         call(client, "submit", "POST", f"{API}/submit", headers=headers)
 
+    if args.child_of:
+        print(f"counted {counted} requests")
+        return
     print(f"{args.candidates} candidates, {args.questions}-question papers, {url.split(':')[0]}")
     print(f"{'endpoint':<14} {'n':>5} {'CPU ms p50':>11} {'wall ms p50':>12} {'SQL p50':>8}")
     storm_cpu = 0.0
@@ -133,6 +175,75 @@ def main() -> None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(60)
         print(out.getvalue())
+
+
+# Callgrind is switched on and off from inside the process, with valgrind's client requests
+# (a few instructions each): ``callgrind_control`` from outside took effect a variable time
+# later, and counted its own subprocess machinery into the figures.
+_COUNTING_C = """
+#include <valgrind/callgrind.h>
+void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; }
+void counting_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+_counting = None
+
+
+def build_counting_library(workdir: Path) -> Path:
+    source, library = workdir / "counting.c", workdir / "libcounting.so"
+    source.write_text(_COUNTING_C)
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(library), str(source)],
+                   check=True)
+    return library
+
+
+def callgrind(state: str) -> None:
+    """Switch callgrind's instrumentation of this process on or off."""
+    global _counting
+    if _counting is None:
+        import ctypes
+
+        _counting = ctypes.CDLL(os.environ["REQUEST_COST_COUNTING_LIBRARY"])
+    (_counting.counting_on if state == "on" else _counting.counting_off)()
+
+
+def count_instructions(args, workdir: Path, seats) -> None:
+    """Each endpoint in its own run under callgrind, on its own copy of the database."""
+    if shutil.which("valgrind") is None or not Path("/usr/include/valgrind/callgrind.h").exists():
+        sys.exit("--instructions needs valgrind and gcc (apt-get install valgrind gcc)")
+    library = build_counting_library(workdir)
+    seats_file = workdir / "seats.json"
+    seats_file.write_text(json.dumps([seat.__dict__ for seat in seats]))
+    database = workdir / "bench.sqlite3"
+    endpoints = [e.strip() for e in args.instructions.split(",") if e.strip()]
+    runs = {}
+    for endpoint in endpoints:
+        copy = workdir / f"{endpoint}.sqlite3"
+        shutil.copyfile(database, copy)
+        runs[endpoint] = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+             f"--callgrind-out-file={workdir / endpoint}.callgrind",
+             sys.executable, __file__, "--child-of", str(seats_file),
+             "--database", f"sqlite:///{copy}", "--instructions", endpoint,
+             "--warm", str(args.warm), "--questions", str(args.questions)]
+            + (["--limiter"] if args.limiter else []),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "REQUEST_COST_COUNTING_LIBRARY": str(library)},
+        )
+    print(f"{len(seats)} candidates ({args.warm} not counted), {args.questions}-question "
+          f"papers, sqlite; instructions under callgrind")
+    total = 0
+    for endpoint, run in runs.items():
+        output, _ = run.communicate()
+        collected = re.search(r"Collected : (\d+)", output)
+        requests = re.search(r"counted (\d+) requests", output)
+        if run.returncode or not collected or not requests or not int(requests.group(1)):
+            sys.exit(f"{endpoint}: the run under callgrind failed:\n{output[-2000:]}")
+        per_request = int(collected.group(1)) / int(requests.group(1))
+        total += per_request if endpoint in ("sign-in", "start") else 0
+        print(f"{endpoint:<14} {int(requests.group(1)):>5} requests {per_request / 1e6:>9.2f} "
+              f"M instructions each")
+    if total:
+        print(f"start storm (sign-in + start), per candidate: {total / 1e6:.2f} M instructions")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
@@ -193,39 +193,64 @@ def terminal_start():
     # Read before the start is written (no autoflush): the write lock is then held only
     # for the writes and the commit.
     with db.session.no_autoflush:
-        body = paper_json(attempt, with_answers=not unstarted)
+        body = paper_body(attempt, with_answers=not unstarted)
     db.session.commit()
-    return jsonify(body)
+    return _json_response(body)
 
 
-def _question_json(position: int, option_order: str | None, content: tuple) -> dict[str, Any]:
-    """One question as the candidate sees it: options in displayed order, lettered A, B, ..."""
-    type_, stem_zh, stem_en, options_zh, options_en, image = content
-    options = []
-    for shown, original in enumerate(option_order or ""):
-        index = "ABCDE".index(original)
-        options.append(
-            {
-                "letter": "ABCDE"[shown],
-                "zh": options_zh[index],
-                "en": options_en[index] if options_en and index < len(options_en) else None,
-            }
-        )
-    return {
-        "position": position,
-        "type": type_,
-        "stem": {"zh": stem_zh, "en": stem_en},
-        "options": options,
-        "image_url": url_for("terminal.question_image", position=position) if image else None,
-    }
+# --- The paper -------------------------------------------------------------------------------
+#
+# At the start of an exam the whole room asks for its papers at once, each of about 100
+# questions, and building and encoding them was more than half of the start's work
+# (bench/request_cost.py --instructions: 11.8 of 20.1 M instructions). A question version
+# never changes once it is on a paper (models.bank.QuestionVersion), so what a candidate sees
+# of it is kept encoded (UTF-8 JSON) per process, once per option order it is shown in; a
+# paper is those pieces joined, each after its position.
 
 
-def _question_contents(version_ids: set[int]) -> dict[int, tuple]:
-    """What a candidate sees of each question version (never the key, never the
-    explanation), kept for the life of the app: a version on a paper never changes
-    (models.bank.QuestionVersion), and the papers of a room share a bank of a few hundred
-    versions, so the room's start reads each one once instead of once per candidate."""
-    cache = exam_ops.process_cache("question_contents")
+class _QuestionText:
+    """What a candidate sees of one question version (never the key, never the
+    explanation), encoded. ``shown_in(order)`` is a question's JSON from after its position
+    up to its image_url's value: type, stem, and the options lettered A, B, ... in that
+    order ("CADB": the original C first)."""
+
+    __slots__ = ("_shown", "has_image", "head", "options")
+
+    def __init__(self, type_, stem_zh, stem_en, options_zh, options_en, image) -> None:
+        # '"type":...,"stem":{...}' and each original option's '"zh":...,"en":...': objects
+        # without their braces, to be joined into the question's.
+        self.head = _encode({"type": type_, "stem": {"zh": stem_zh, "en": stem_en}})[1:-1]
+        self.options = [
+            _encode({"zh": text, "en": options_en[i] if options_en and i < len(options_en)
+                     else None})[1:-1]
+            for i, text in enumerate(options_zh or ())
+        ]
+        self.has_image = bool(image)
+        self._shown: dict[str, bytes] = {}
+
+    def shown_in(self, option_order: str | None) -> bytes:
+        order = option_order or ""
+        shown = self._shown.get(order)
+        if shown is None:
+            options = b",".join(
+                b'{"letter":"%s",%s}' % (b"ABCDE"[i : i + 1], self.options["ABCDE".index(o)])
+                for i, o in enumerate(order)
+            )
+            shown = self._shown[order] = (
+                self.head + b',"options":[' + options + b'],"image_url":'
+            )
+        return shown
+
+
+def _encode(value) -> bytes:
+    """``value`` as jsonify encodes it (the app's JSON settings, compact), in UTF-8."""
+    return current_app.json.dumps(value, separators=(",", ":")).encode()
+
+
+def _question_texts(version_ids: set[int]) -> dict[int, _QuestionText]:
+    """The versions' encoded texts, kept for the life of the app: the papers of a room share
+    a bank of a few hundred versions, so the room's start reads and encodes each once."""
+    cache = exam_ops.process_cache("question_texts")
     missing = [i for i in version_ids if i not in cache]
     for i in range(0, len(missing), 500):  # bound the IN list
         for row in db.session.execute(
@@ -239,14 +264,16 @@ def _question_contents(version_ids: set[int]) -> dict[int, tuple]:
                 QuestionVersion.image,
             ).where(QuestionVersion.id.in_(missing[i : i + 500]))
         ):
-            cache[row.id] = tuple(row[1:])
+            cache[row.id] = _QuestionText(*row[1:])
     return cache
 
 
-def paper_json(attempt, with_answers: bool = True) -> dict[str, Any]:
-    """The candidate's questions and their own answers, built from plain rows: building 100
-    ORM objects per paper was most of the cost of the start storm. ``with_answers=False``:
-    the caller knows there are none."""
+def paper_body(attempt, with_answers: bool = True) -> bytes:
+    """The candidate's questions and their own answers: the UTF-8 JSON of
+    ``{"attempt": {...}, "questions": [...], "answers": [...]}``, where a question is
+    ``{"position", "type", "stem": {"zh", "en"}, "options": [{"letter", "zh", "en"}],
+    "image_url"}`` (docs/openapi.yaml). ``with_answers=False``: the caller knows there are
+    none."""
     rows = db.session.execute(
         select(
             PaperQuestion.position,
@@ -256,7 +283,7 @@ def paper_json(attempt, with_answers: bool = True) -> dict[str, Any]:
         .where(PaperQuestion.paper_id == attempt.paper_id)
         .order_by(PaperQuestion.position)
     ).all()
-    contents = _question_contents({row.question_version_id for row in rows})
+    texts = _question_texts({row.question_version_id for row in rows})
     answers = (
         db.session.execute(
             select(
@@ -270,17 +297,29 @@ def paper_json(attempt, with_answers: bool = True) -> dict[str, Any]:
         else []
     )
     exam_ops.question_counts().setdefault(attempt.paper_id, len(rows))
-    return {
-        "attempt": attempt_json(attempt, now_utc()),
-        "questions": [
-            _question_json(row.position, row.option_order, contents[row.question_version_id])
-            for row in rows
-        ],
-        "answers": [
+    questions = []
+    for position, option_order, version_id in rows:
+        text = texts[version_id]
+        image_url = (
+            _encode(url_for("terminal.question_image", position=position))
+            if text.has_image else b"null"
+        )
+        questions.append(
+            b'{"position":%d,%b%b}' % (position, text.shown_in(option_order), image_url)
+        )
+    return b"".join((
+        b'{"attempt":', _encode(attempt_json(attempt, now_utc())),
+        b',"questions":[', b",".join(questions),
+        b'],"answers":', _encode([
             {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
             for a in answers
-        ],
-    }
+        ]),
+        b"}",
+    ))
+
+
+def _json_response(body: bytes):
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 @bp.route("/terminal/paper")
@@ -290,9 +329,9 @@ def terminal_paper():
     if attempt.state == AttemptState.READY:
         db.session.commit()
         raise ApiError(409, "not_started", _("The exam has not started for you yet."))
-    body = paper_json(attempt)
+    body = paper_body(attempt)
     db.session.commit()
-    return jsonify(body)
+    return _json_response(body)
 
 
 @bp.route("/terminal/answers/<int:position>", methods=["PUT"])
