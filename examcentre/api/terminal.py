@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..audit.operations import actor_from
 from ..auth.operations import note_failed_sign_in
@@ -268,21 +269,28 @@ def _question_texts(version_ids: set[int]) -> dict[int, _QuestionText]:
     return cache
 
 
+@cache
+def _paper_rows():
+    # Built once (the paper a parameter): building a statement costs about as much as
+    # running it on SQLite (bench/request_cost.py --instructions), and the room starts at once.
+    return (
+        select(
+            PaperQuestion.position,
+            PaperQuestion.option_order,
+            PaperQuestion.question_version_id,
+        )
+        .where(PaperQuestion.paper_id == bindparam("paper_id"))
+        .order_by(PaperQuestion.position)
+    )
+
+
 def paper_body(attempt, with_answers: bool = True) -> bytes:
     """The candidate's questions and their own answers: the UTF-8 JSON of
     ``{"attempt": {...}, "questions": [...], "answers": [...]}``, where a question is
     ``{"position", "type", "stem": {"zh", "en"}, "options": [{"letter", "zh", "en"}],
     "image_url"}`` (docs/openapi.yaml). ``with_answers=False``: the caller knows there are
     none."""
-    rows = db.session.execute(
-        select(
-            PaperQuestion.position,
-            PaperQuestion.option_order,
-            PaperQuestion.question_version_id,
-        )
-        .where(PaperQuestion.paper_id == attempt.paper_id)
-        .order_by(PaperQuestion.position)
-    ).all()
+    rows = db.session.execute(_paper_rows(), {"paper_id": attempt.paper_id}).all()
     texts = _question_texts({row.question_version_id for row in rows})
     answers = (
         db.session.execute(

@@ -9,12 +9,13 @@ told it does not exist (404), not that it is forbidden (which would confirm it e
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from ..extensions import db, login_manager
 from ..models import AdmissionTicket, Role, User
@@ -62,19 +63,26 @@ def init_roles(app: Flask) -> None:
 ACTIVE_TERMINAL_KEY = "examcentre.active_terminal"
 
 
+@cache
+def _candidate_query():
+    """Built once, the ticket's id a parameter: every request of every candidate runs it."""
+    from ..models import Attempt, Terminal
+
+    return (
+        select(AdmissionTicket, Attempt, Terminal)
+        .outerjoin(Attempt, Attempt.ticket_id == AdmissionTicket.id)
+        .outerjoin(Terminal, Terminal.id == AdmissionTicket.active_terminal_id)
+        .where(AdmissionTicket.id == bindparam("ticket_id"))
+    )
+
+
 def _load_candidate(ticket_id: int) -> AdmissionTicket | None:
     """A candidate's ticket, with their attempt and their active terminal in the same query:
     every request from an exam terminal needs all three (a query each before; the answer
     saves and the start of an exam are the busiest requests there are)."""
     from ..exams.operations import remember_attempt
-    from ..models import Attempt, Terminal
 
-    row = db.session.execute(
-        select(AdmissionTicket, Attempt, Terminal)
-        .outerjoin(Attempt, Attempt.ticket_id == AdmissionTicket.id)
-        .outerjoin(Terminal, Terminal.id == AdmissionTicket.active_terminal_id)
-        .where(AdmissionTicket.id == ticket_id)
-    ).first()
+    row = db.session.execute(_candidate_query(), {"ticket_id": ticket_id}).first()
     if row is None:
         return None
     ticket, attempt, terminal = row

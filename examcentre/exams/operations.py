@@ -14,10 +14,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
@@ -253,15 +254,19 @@ def settle(attempt: Attempt, now: datetime | None = None) -> Attempt:
     return attempt
 
 
+@cache
+def _session_state():
+    # Built once (the id a parameter), as the start's other statements (api/terminal.py).
+    return select(ExamSession.state).where(ExamSession.id == bindparam("id"))
+
+
 def start(attempt: Attempt, terminal: Terminal, actor: Actor, now: datetime | None = None) -> None:
     """The candidate opens question 1: the clock starts (once). A candidate who was moved
     to this terminal continues with the time they had left."""
     now = now or now_utc()
     if attempt.state == AttemptState.READY:
         # Only the session's state, not the whole session: the room starts at once.
-        session_state = db.session.scalar(
-            select(ExamSession.state).where(ExamSession.id == attempt.session_id)
-        )
+        session_state = db.session.scalar(_session_state(), {"id": attempt.session_id})
         if session_state != SessionState.IN_PROGRESS:
             raise ExamError(
                 "not_started", _l("The exam has not started yet. Wait for the invigilator.")

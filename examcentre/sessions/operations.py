@@ -14,11 +14,12 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..audit.operations import Actor, actor_from, record
 from ..candidates.operations import register_candidate
@@ -838,6 +839,13 @@ def unregister_terminal(actor: Actor, terminal: Terminal, reason: str) -> None:
     record(actor, "terminal.unregister", obj=terminal, reason=reason)
 
 
+@cache
+def _terminal_by_token():
+    # Built once (the hash a parameter): every sign-in at a terminal asks, the whole room at
+    # once, and building the statement was much of the lookup's cost (request_cost.py).
+    return select(Terminal).where(Terminal.token_hash == bindparam("token_hash"))
+
+
 def terminal_for(
     token: str | None, address: str | None, likely: Terminal | None = None
 ) -> Terminal | None:
@@ -849,7 +857,7 @@ def terminal_for(
     if likely is not None and hmac.compare_digest(likely.token_hash or "", hashed):
         terminal = likely
     else:
-        terminal = db.session.scalar(select(Terminal).where(Terminal.token_hash == hashed))
+        terminal = db.session.scalar(_terminal_by_token(), {"token_hash": hashed})
     if terminal is None or not address_allowed(terminal.allowed_addresses, address):
         return None
     return terminal
