@@ -215,18 +215,21 @@ def prepare(url: str, candidates: int, questions: int) -> tuple[list[Seat], int]
 # --- The server -----------------------------------------------------------------------------
 
 
+def cpu_of(stat_text: str) -> float:
+    """A process's CPU-seconds (user + system) from its /proc/<pid>/stat."""
+    fields = stat_text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def postgres_cpu() -> dict[int, float]:
     """CPU-seconds of every PostgreSQL process on this machine, by pid: the database's share
     of the two cores (its backends are the pool's connections, alive through the storm)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     used = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             text = stat.read_text()
-            if "(postgres)" not in text:
-                continue
-            fields = text.rsplit(")", 1)[1].split()
-            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+            if "(postgres)" in text:
+                used[int(stat.parent.name)] = cpu_of(text)
     return used
 
 
@@ -312,12 +315,10 @@ class Server:
         return sum(self.cpu_by_process().values())
 
     def cpu_by_process(self) -> dict[int, float]:
-        ticks = os.sysconf("SC_CLK_TCK")
         used = {}
         for pid in self.pids():
             with contextlib.suppress(OSError, IndexError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+                used[pid] = cpu_of(Path(f"/proc/{pid}/stat").read_text())
         return used
 
     def workers(self) -> list[int]:

@@ -14,8 +14,8 @@ process executes in those endpoints, under valgrind's callgrind (instrumentation
 only around the measured requests, after ``--warm`` candidates have warmed the caches): the
 same code gives the same count to within about half a per cent, whatever else the machine is
 doing, so two versions of the code can be compared with ``PYTHONPATH=<other checkout>``. It
-needs valgrind (Debian's package) and a scratch SQLite database, and is slow: about a minute
-per endpoint for 25 candidates, the endpoints in parallel.
+needs valgrind and gcc (Debian's packages) and a scratch SQLite database, and is slow: about
+a minute and a half per endpoint for 30 candidates, the endpoints in parallel.
 
     .venv/bin/python bench/request_cost.py --candidates 40 [--profile [ENDPOINT]] [--database URL]
     .venv/bin/python bench/request_cost.py --candidates 30 --instructions sign-in,start
@@ -178,8 +178,8 @@ def main() -> None:
 
 
 # Callgrind is switched on and off from inside the process, with valgrind's client requests
-# (a few instructions each): ``callgrind_control`` from outside took effect a variable time
-# later, and counted its own subprocess machinery into the figures.
+# (a few instructions each): switching it with ``callgrind_control`` from a subprocess
+# counted that subprocess's machinery into the figures.
 _COUNTING_C = """
 #include <valgrind/callgrind.h>
 void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; }
@@ -208,7 +208,8 @@ def callgrind(state: str) -> None:
 
 def count_instructions(args, workdir: Path, seats) -> None:
     """Each endpoint in its own run under callgrind, on its own copy of the database."""
-    if shutil.which("valgrind") is None or not Path("/usr/include/valgrind/callgrind.h").exists():
+    if (shutil.which("valgrind") is None or shutil.which("gcc") is None
+            or not Path("/usr/include/valgrind/callgrind.h").exists()):
         sys.exit("--instructions needs valgrind and gcc (apt-get install valgrind gcc)")
     library = build_counting_library(workdir)
     seats_file = workdir / "seats.json"
@@ -231,19 +232,19 @@ def count_instructions(args, workdir: Path, seats) -> None:
         )
     print(f"{len(seats)} candidates ({args.warm} not counted), {args.questions}-question "
           f"papers, sqlite; instructions under callgrind")
-    total = 0
+    per_request_of = {}
     for endpoint, run in runs.items():
         output, _ = run.communicate()
         collected = re.search(r"Collected : (\d+)", output)
         requests = re.search(r"counted (\d+) requests", output)
         if run.returncode or not collected or not requests or not int(requests.group(1)):
             sys.exit(f"{endpoint}: the run under callgrind failed:\n{output[-2000:]}")
-        per_request = int(collected.group(1)) / int(requests.group(1))
-        total += per_request if endpoint in ("sign-in", "start") else 0
+        per_request = per_request_of[endpoint] = int(collected.group(1)) / int(requests.group(1))
         print(f"{endpoint:<14} {int(requests.group(1)):>5} requests {per_request / 1e6:>9.2f} "
               f"M instructions each")
-    if total:
-        print(f"start storm (sign-in + start), per candidate: {total / 1e6:.2f} M instructions")
+    if "sign-in" in per_request_of and "start" in per_request_of:
+        storm = per_request_of["sign-in"] + per_request_of["start"]
+        print(f"start storm (sign-in + start), per candidate: {storm / 1e6:.2f} M instructions")
 
 
 if __name__ == "__main__":
