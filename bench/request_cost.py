@@ -75,6 +75,9 @@ def main() -> None:
                              "storm's sign-in,start)")
     parser.add_argument("--warm", type=int, default=5,
                         help="with --instructions: candidates not counted (they warm caches)")
+    parser.add_argument("--segment", action="append", default=[], metavar="MODULE:FUNCTION",
+                        help="with --instructions: count only inside these functions (called "
+                             "through their module's global) within the endpoints' requests")
     parser.add_argument("--child-of", metavar="SEATS", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -105,6 +108,10 @@ def main() -> None:
 
     counted = 0
     warmed = False  # past the candidates that warm the caches (--warm)
+    segments = [segment for item in args.segment for segment in item.split(",") if segment]
+    in_segment: list[bool] = []  # non-empty while a counted request runs
+    for segment in segments:
+        count_inside(segment, in_segment)
 
     def call(client, label: str, method: str, path: str, expect: int = 200, **kwargs):
         nonlocal counted
@@ -112,7 +119,10 @@ def main() -> None:
         if profiling:
             profiler.enable()
         counting = args.child_of and label == args.instructions and warmed
-        if counting:
+        in_segment.clear()
+        if counting and segments:
+            in_segment.append(True)  # the segments switch counting on and off themselves
+        elif counting:
             callgrind("on")
         statements.clear()
         c0, w0 = time.process_time(), time.perf_counter()
@@ -123,8 +133,10 @@ def main() -> None:
         last_sql[label] = list(statements)
         if profiling:
             profiler.disable()
-        if counting:
+        in_segment.clear()
+        if counting and not segments:
             callgrind("off")
+        if counting:
             counted += 1
         if response.status_code != expect:
             raise RuntimeError(f"{label}: {response.status_code} {response.get_data(True)[:200]}")
@@ -206,6 +218,33 @@ def callgrind(state: str) -> None:
     (_counting.counting_on if state == "on" else _counting.counting_off)()
 
 
+def count_inside(segment: str, in_segment: list[bool]) -> None:
+    """Replace MODULE:FUNCTION by a wrapper that counts instructions only inside it (outer
+    calls only, and only while a counted request runs)."""
+    import functools
+    import importlib
+
+    module_name, _, name = segment.partition(":")
+    module = importlib.import_module(module_name)
+    inner = getattr(module, name)
+    depth = [0]
+
+    @functools.wraps(inner)
+    def counted(*args, **kwargs):
+        outermost = bool(in_segment) and depth[0] == 0
+        depth[0] += 1
+        if outermost:
+            callgrind("on")
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            depth[0] -= 1
+            if outermost:
+                callgrind("off")
+
+    setattr(module, name, counted)
+
+
 def count_instructions(args, workdir: Path, seats) -> None:
     """Each endpoint in its own run under callgrind, on its own copy of the database."""
     if (shutil.which("valgrind") is None or shutil.which("gcc") is None
@@ -226,7 +265,8 @@ def count_instructions(args, workdir: Path, seats) -> None:
              sys.executable, __file__, "--child-of", str(seats_file),
              "--database", f"sqlite:///{copy}", "--instructions", endpoint,
              "--warm", str(args.warm), "--questions", str(args.questions)]
-            + (["--limiter"] if args.limiter else []),
+            + (["--limiter"] if args.limiter else [])
+            + [f"--segment={segment}" for segment in args.segment],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "REQUEST_COST_COUNTING_LIBRARY": str(library)},
         )

@@ -8,10 +8,12 @@ import re
 import sqlite3
 import threading
 import time
+from functools import cache
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event, make_url
+from sqlalchemy import bindparam, event, insert, inspect, make_url, update
+from sqlalchemy.orm import attributes
 
 from .extensions import db
 
@@ -187,3 +189,47 @@ def commit_keeping_loaded() -> None:
     finally:
         session.expire_on_commit = True
 
+
+
+# --- Writes at once, past the unit of work ---------------------------------------------------
+#
+# At the start of an exam the whole room signs in and starts at once, and the ORM's flush
+# (working out what changed, ordering it, building each statement) was a quarter of the
+# sign-in's instructions (bench/request_cost.py --instructions). For the few writes of those
+# two requests, a statement built once per table and columns is executed at once instead;
+# what it wrote is set as the row's loaded state, so the page rendered afterwards shows it
+# without reading it back (as ``commit_keeping_loaded``). A rollback expires every loaded
+# row, these included, so nothing stale outlives a failed transaction.
+
+
+@cache
+def _update_by_id(mapper_class: type, columns: tuple[str, ...]):
+    table = inspect(mapper_class).local_table
+    # Parameters named apart from the columns: SQLAlchemy reserves a column's own name.
+    new_values = {
+        table.c[name]: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns
+    }
+    return update(table).where(table.c.id == bindparam("row_id")).values(new_values)
+
+
+def update_now(obj, **values) -> None:
+    """``UPDATE`` ``obj``'s row (by id) with ``values`` now, and keep them as its loaded
+    state. Only for a row already in the database, and only for plain columns."""
+    db.session.connection().execute(
+        _update_by_id(type(obj), tuple(values)),
+        {"row_id": obj.id, **{f"new_{name}": value for name, value in values.items()}},
+    )
+    for name, value in values.items():
+        attributes.set_committed_value(obj, name, value)
+
+
+@cache
+def _insert_into(mapper_class: type):
+    return insert(inspect(mapper_class).local_table)
+
+
+def insert_now(mapper_class: type, **values) -> None:
+    """``INSERT`` a row of ``mapper_class`` now, with no object for it in the session: for
+    append-only rows that the request does not read back. Every column without a database
+    default must be given (the model's Python defaults still apply)."""
+    db.session.connection().execute(_insert_into(mapper_class), values)

@@ -186,15 +186,17 @@ def terminal_start():
     # A paper not yet started has no answers (saves need a running paper): no query for them.
     unstarted = attempt.state == AttemptState.READY
     try:
-        exam_ops.start(attempt, terminal, actor_from(current_user))
+        write_start = exam_ops.starting(attempt, terminal, actor_from(current_user))
     except exam_ops.ExamError as error:
         raise _exam_error(error) from None
     # The paper comes with the start: the page needs it next, and at the start of an exam
     # the whole room asks at once, so one request fewer each is what the storm is made of.
-    # Read before the start is written (no autoflush): the write lock is then held only
-    # for the writes and the commit.
+    # Read before the start is written: the write lock is then held only for the writes and
+    # the commit.
     with db.session.no_autoflush:
-        body = paper_body(attempt, with_answers=not unstarted)
+        questions, answers = paper_parts(attempt, with_answers=not unstarted)
+    write_start()
+    body = paper_json(attempt, questions, answers)
     db.session.commit()
     return _json_response(body)
 
@@ -290,6 +292,11 @@ def paper_body(attempt, with_answers: bool = True) -> bytes:
     ``{"position", "type", "stem": {"zh", "en"}, "options": [{"letter", "zh", "en"}],
     "image_url"}`` (docs/openapi.yaml). ``with_answers=False``: the caller knows there are
     none."""
+    return paper_json(attempt, *paper_parts(attempt, with_answers))
+
+
+def paper_parts(attempt, with_answers: bool = True) -> tuple[bytes, bytes]:
+    """What the paper reads (paper_body): its questions and its answers, encoded."""
     rows = db.session.execute(_paper_rows(), {"paper_id": attempt.paper_id}).all()
     texts = _question_texts({row.question_version_id for row in rows})
     answers = (
@@ -315,14 +322,17 @@ def paper_body(attempt, with_answers: bool = True) -> bytes:
         questions.append(
             b'{"position":%d,%b%b}' % (position, text.shown_in(option_order), image_url)
         )
+    return b",".join(questions), _encode([
+        {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
+        for a in answers
+    ])
+
+
+def paper_json(attempt, questions: bytes, answers: bytes) -> bytes:
+    """The paper's JSON (paper_body) from its parts and the attempt as it is now."""
     return b"".join((
         b'{"attempt":', _encode(attempt_json(attempt, now_utc())),
-        b',"questions":[', b",".join(questions),
-        b'],"answers":', _encode([
-            {"position": a.position, "response": a.response, "flagged": a.flagged, "seq": a.seq}
-            for a in answers
-        ]),
-        b"}",
+        b',"questions":[', questions, b'],"answers":', answers, b"}",
     ))
 
 

@@ -11,7 +11,7 @@ written at submission, whose SHA-256 *is* recorded in the audit chain, seals tha
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.operations import SYSTEM, Actor, record
 from ..clock import now_utc
+from ..database import insert_now, update_now
 from ..extensions import db
 from ..models import (
     AdmissionTicket,
@@ -84,6 +85,22 @@ def _event(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) 
             terminal_id=details.pop("terminal_id", attempt.terminal_id),
             details=details,
         )
+    )
+
+
+def _event_now(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) -> None:
+    """``_event``, written at once (database.insert_now): for the sign-in and the start,
+    which the whole room makes at once. Call it after the request's reads."""
+    if attempt.id is None:  # an attempt made in this request (attempt_for): written first
+        db.session.flush()
+    insert_now(
+        AttemptEvent,
+        attempt_id=attempt.id,
+        kind=kind,
+        at=now,
+        actor=f"{actor.type}:{actor.label}",
+        terminal_id=details.pop("terminal_id", attempt.terminal_id),
+        details=details,
     )
 
 
@@ -222,14 +239,15 @@ def record_sign_in(
     ticket: AdmissionTicket, terminal, actor: Actor, now: datetime
 ) -> Attempt | None:
     """A terminal sign-in, as an event of the candidate's attempt (the archive lists it),
-    in the sign-in's own transaction. The attempt is made here rather than by the exam page
-    that follows, so that a room opening that page at once only reads. None when no paper
-    has been drawn for the ticket (the exam page then says so)."""
+    in the sign-in's own transaction, written at once (``_event_now``). The attempt is made
+    here rather than by the exam page that follows, so that a room opening that page at once
+    only reads. None when no paper has been drawn for the ticket (the exam page then says
+    so)."""
     try:
         attempt = attempt_for(ticket)
     except ExamError:
         return None
-    _event(attempt, "sign_in", actor, now, terminal_id=terminal.id)
+    _event_now(attempt, "sign_in", actor, now, terminal_id=terminal.id)
     return attempt
 
 
@@ -263,6 +281,19 @@ def _session_state():
 def start(attempt: Attempt, terminal: Terminal, actor: Actor, now: datetime | None = None) -> None:
     """The candidate opens question 1: the clock starts (once). A candidate who was moved
     to this terminal continues with the time they had left."""
+    starting(attempt, terminal, actor, now)()
+
+
+def starting(
+    attempt: Attempt, terminal: Terminal, actor: Actor, now: datetime | None = None
+) -> Callable[[], None]:
+    """``start`` in two steps: check now that the candidate may start (ExamError if not),
+    and answer the writes, for the caller to make once its own reads are done.
+
+    A first start is written at once, not at the flush (database.update_now): the whole room
+    starts at once, and the unit of work's flush was a measurable share of each start. A
+    writer holds SQLite's write lock from its first write to its commit, so the terminal's
+    start (api/terminal.py) reads the paper before it writes."""
     now = now or now_utc()
     if attempt.state == AttemptState.READY:
         # Only the session's state, not the whole session: the room starts at once.
@@ -271,17 +302,29 @@ def start(attempt: Attempt, terminal: Terminal, actor: Actor, now: datetime | No
             raise ExamError(
                 "not_started", _l("The exam has not started yet. Wait for the invigilator.")
             )
-        attempt.state = AttemptState.IN_PROGRESS
-        attempt.started_at = now
-        attempt.deadline_at = deadline_for(now, attempt.duration_seconds, attempt.extra_seconds)
-        attempt.terminal_id = terminal.id
-        attempt.last_heartbeat_at = now
-        _event(attempt, "start", actor, now, terminal_id=terminal.id)
-    elif attempt.state == AttemptState.PAUSED and attempt.pause_reason == "move":
-        _resume(attempt, actor, now, terminal=terminal)
-    elif attempt.terminal_id != terminal.id and attempt.state == AttemptState.IN_PROGRESS:
-        attempt.terminal_id = terminal.id
-        _event(attempt, "resume_elsewhere", actor, now, terminal_id=terminal.id)
+
+        def first_start() -> None:
+            update_now(
+                attempt,
+                state=AttemptState.IN_PROGRESS,
+                started_at=now,
+                deadline_at=deadline_for(now, attempt.duration_seconds, attempt.extra_seconds),
+                terminal_id=terminal.id,
+                last_heartbeat_at=now,
+            )
+            _event_now(attempt, "start", actor, now, terminal_id=terminal.id)
+
+        return first_start
+    if attempt.state == AttemptState.PAUSED and attempt.pause_reason == "move":
+        return lambda: _resume(attempt, actor, now, terminal=terminal)
+    if attempt.terminal_id != terminal.id and attempt.state == AttemptState.IN_PROGRESS:
+
+        def elsewhere() -> None:
+            attempt.terminal_id = terminal.id
+            _event(attempt, "resume_elsewhere", actor, now, terminal_id=terminal.id)
+
+        return elsewhere
+    return lambda: None
 
 
 def require_running(attempt: Attempt) -> None:

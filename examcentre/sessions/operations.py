@@ -25,6 +25,7 @@ from ..audit.operations import Actor, actor_from, record
 from ..candidates.operations import register_candidate
 from ..compliance.exchange import ExchangeError
 from ..compliance.operations import session_gate
+from ..database import update_now
 from ..extensions import db
 from ..idnumber import parse_id_number
 from ..models import (
@@ -910,14 +911,14 @@ def admit(ticket: AdmissionTicket, terminal: Terminal) -> Refusal | None:
         return Refusal("wrong_terminal", _l("Your seat is terminal %(code)s.", code=seat))
     from ..exams.operations import record_sign_in  # (exams builds on sessions)
 
-    ticket.active_terminal_id = terminal.id
-    ticket.active_since = terminal.last_seen_at = utcnow()
-    # The sign-in on the candidate's attempt (the archive lists it), in this transaction. Its
-    # reads go first and the writes together at the end (no autoflush in between): a writer
-    # holds SQLite's write lock from its first write to its commit, and the whole room signs
-    # in at once.
-    with db.session.no_autoflush:
-        attempt = record_sign_in(ticket, terminal, actor_from(ticket), ticket.active_since)
+    now = utcnow()
+    # The sign-in on the candidate's attempt (the archive lists it), in this transaction.
+    # Written at once, as the ticket and the terminal after it (database.update_now: the whole
+    # room signs in at once, and the unit of work's flush was a quarter of a sign-in), and
+    # after every read: a writer holds SQLite's write lock from its first write to its commit.
+    attempt = record_sign_in(ticket, terminal, actor_from(ticket), now)
+    update_now(terminal, last_seen_at=now)
+    update_now(ticket, active_terminal_id=terminal.id, active_since=now)
     if attempt is None:  # no paper drawn yet, so no attempt: the audit log keeps the sign-in
         from ..auth.operations import note_sign_in
 
