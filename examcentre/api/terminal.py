@@ -217,16 +217,23 @@ class _QuestionText:
     up to its image_url's value: type, stem, and the options lettered A, B, ... in that
     order ("CADB": the original C first)."""
 
-    __slots__ = ("_shown", "has_image", "head", "options")
+    __slots__ = ("_lettered", "_shown", "has_image", "head")
 
     def __init__(self, type_, stem_zh, stem_en, options_zh, options_en, image) -> None:
-        # '"type":...,"stem":{...}' and each original option's '"zh":...,"en":...': objects
-        # without their braces, to be joined into the question's.
+        # '"type":...,"stem":{...}': an object without its braces, to be joined into the
+        # question's.
         self.head = _encode({"type": type_, "stem": {"zh": stem_zh, "en": stem_en}})[1:-1]
-        self.options = [
+        options = [
             _encode({"zh": text, "en": options_en[i] if options_en and i < len(options_en)
                      else None})[1:-1]
             for i, text in enumerate(options_zh or ())
+        ]
+        # Each original option under each letter: ``_lettered[i][j]`` is original option j
+        # shown as the i-th, '{"letter":"A",...}' for i = 0. A paper shows a question in one
+        # of up to 120 orders, and a room's papers meet most of them.
+        self._lettered = [
+            [b'{"letter":"%c",%b}' % (65 + i, option) for option in options]
+            for i in range(len(options))
         ]
         self.has_image = bool(image)
         self._shown: dict[str, bytes] = {}
@@ -235,9 +242,9 @@ class _QuestionText:
         order = option_order or ""
         shown = self._shown.get(order)
         if shown is None:
+            # (strict: an order of another length than the options is a broken paper)
             options = b",".join(
-                b'{"letter":"%s",%s}' % (b"ABCDE"[i : i + 1], self.options["ABCDE".index(o)])
-                for i, o in enumerate(order)
+                [lettered[ord(o) - 65] for lettered, o in zip(self._lettered, order, strict=True)]
             )
             shown = self._shown[order] = (
                 self.head + b',"options":[' + options + b'],"image_url":'
@@ -275,6 +282,7 @@ def _question_texts(version_ids: set[int]) -> dict[int, _QuestionText]:
 def _paper_rows():
     # Built once (the paper a parameter): building a statement costs about as much as
     # running it on SQLite (bench/request_cost.py --instructions), and the room starts at once.
+    # Run on the connection (paper_parts): columns need none of the ORM's result machinery.
     return (
         select(
             PaperQuestion.position,
@@ -297,7 +305,7 @@ def paper_body(attempt, with_answers: bool = True) -> bytes:
 
 def paper_parts(attempt, with_answers: bool = True) -> tuple[bytes, bytes]:
     """What the paper reads (paper_body): its questions and its answers, encoded."""
-    rows = db.session.execute(_paper_rows(), {"paper_id": attempt.paper_id}).all()
+    rows = db.session.connection().execute(_paper_rows(), {"paper_id": attempt.paper_id}).all()
     texts = _question_texts({row.question_version_id for row in rows})
     answers = (
         db.session.execute(

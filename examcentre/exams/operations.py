@@ -274,7 +274,8 @@ def settle(attempt: Attempt, now: datetime | None = None) -> Attempt:
 
 @cache
 def _session_state():
-    # Built once (the id a parameter), as the start's other statements (api/terminal.py).
+    # Built once (the id a parameter), as the start's other statements (api/terminal.py), and
+    # run on the connection: a column needs none of the ORM's result machinery.
     return select(ExamSession.state).where(ExamSession.id == bindparam("id"))
 
 
@@ -297,7 +298,9 @@ def starting(
     now = now or now_utc()
     if attempt.state == AttemptState.READY:
         # Only the session's state, not the whole session: the room starts at once.
-        session_state = db.session.scalar(_session_state(), {"id": attempt.session_id})
+        session_state = db.session.connection().scalar(
+            _session_state(), {"id": attempt.session_id}
+        )
         if session_state != SessionState.IN_PROGRESS:
             raise ExamError(
                 "not_started", _l("The exam has not started yet. Wait for the invigilator.")
