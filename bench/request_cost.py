@@ -19,6 +19,10 @@ a minute and a half per endpoint for 30 candidates, the endpoints in parallel.
 
     .venv/bin/python bench/request_cost.py --candidates 40 [--profile [ENDPOINT]] [--database URL]
     .venv/bin/python bench/request_cost.py --candidates 30 --instructions sign-in,start
+
+``--segment MODULE:FUNCTION`` (with ``--instructions``; repeatable) counts only inside that
+function, called through its module's global, within the endpoints' requests: where a
+request's instructions go (the start's paper, ``examcentre.api.terminal:paper_parts``).
 """
 
 from __future__ import annotations
