@@ -223,14 +223,17 @@ def callgrind(state: str) -> None:
 
 
 def count_inside(segment: str, in_segment: list[bool]) -> None:
-    """Replace MODULE:FUNCTION by a wrapper that counts instructions only inside it (outer
-    calls only, and only while a counted request runs)."""
+    """Replace MODULE:FUNCTION (or MODULE:CLASS.METHOD) by a wrapper that counts instructions
+    only inside it (outer calls only, and only while a counted request runs)."""
     import functools
     import importlib
 
-    module_name, _, name = segment.partition(":")
-    module = importlib.import_module(module_name)
-    inner = getattr(module, name)
+    module_name, _, path = segment.partition(":")
+    owner = importlib.import_module(module_name)
+    *owners, name = path.split(".")  # "Flask.wsgi_app": a method of a class of the module
+    for attribute in owners:
+        owner = getattr(owner, attribute)
+    inner = getattr(owner, name)
     depth = [0]
 
     @functools.wraps(inner)
@@ -246,7 +249,7 @@ def count_inside(segment: str, in_segment: list[bool]) -> None:
             if outermost:
                 callgrind("off")
 
-    setattr(module, name, counted)
+    setattr(owner, name, counted)
 
 
 def count_instructions(args, workdir: Path, seats) -> None:

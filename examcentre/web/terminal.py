@@ -74,8 +74,10 @@ def exam_page(terminal) -> Response:
         )
     # After rendering: a commit expires every loaded row, and the page would read each back.
     # (A GET usually has nothing to write: the attempt is made at sign-in; a lazy
-    # auto-submit, say. After a sign-in, the sign-in is already committed.)
-    db.session.commit()
+    # auto-submit, say. After a sign-in, the sign-in is already committed, and nothing has
+    # been read since: no transaction to end, and a commit would still expire every row.)
+    if db.session().in_transaction():
+        db.session.commit()
     response = make_response(page)
     # The embedded state is live: never show a stored copy (back button, cache).
     response.headers["Cache-Control"] = "no-store"
