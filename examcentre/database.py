@@ -190,7 +190,6 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
-
 # --- Writes at once, past the unit of work ---------------------------------------------------
 #
 # At the start of an exam the whole room signs in and starts at once, and the ORM's flush
