@@ -76,16 +76,7 @@ def spec_of(attempt_or_paper) -> Spec:
 
 
 def _event(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) -> None:
-    db.session.add(
-        AttemptEvent(
-            attempt_id=attempt.id,
-            kind=kind,
-            at=now,
-            actor=f"{actor.type}:{actor.label}",
-            terminal_id=details.pop("terminal_id", attempt.terminal_id),
-            details=details,
-        )
-    )
+    db.session.add(AttemptEvent(**_event_columns(attempt, kind, actor, now, details)))
 
 
 def _event_now(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) -> None:
@@ -93,15 +84,18 @@ def _event_now(attempt: Attempt, kind: str, actor: Actor, now: datetime, **detai
     which the whole room makes at once. Call it after the request's reads."""
     if attempt.id is None:  # an attempt made in this request (attempt_for): written first
         db.session.flush()
-    insert_now(
-        AttemptEvent,
-        attempt_id=attempt.id,
-        kind=kind,
-        at=now,
-        actor=f"{actor.type}:{actor.label}",
-        terminal_id=details.pop("terminal_id", attempt.terminal_id),
-        details=details,
-    )
+    insert_now(AttemptEvent, **_event_columns(attempt, kind, actor, now, details))
+
+
+def _event_columns(attempt: Attempt, kind: str, actor: Actor, now: datetime, details: dict):
+    return {
+        "attempt_id": attempt.id,
+        "kind": kind,
+        "at": now,
+        "actor": f"{actor.type}:{actor.label}",
+        "terminal_id": details.pop("terminal_id", attempt.terminal_id),
+        "details": details,
+    }
 
 
 def process_cache(name: str) -> dict:
