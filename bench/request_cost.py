@@ -84,6 +84,14 @@ def main() -> None:
                              "through their module's global) within the endpoints' requests")
     parser.add_argument("--child-of", metavar="SEATS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    segments = [segment for item in args.segment for segment in item.split(",") if segment]
+    if segments and not args.instructions:
+        parser.error("--segment counts instructions: it needs --instructions")
+    for segment in segments:  # before the data is prepared: a typo fails at once
+        try:
+            resolve_segment(segment)
+        except (ImportError, AttributeError, ValueError) as error:
+            parser.error(f"--segment {segment}: {error}")
 
     workdir = Path(tempfile.mkdtemp(prefix="request-cost-"))
     url = args.database or f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -112,10 +120,8 @@ def main() -> None:
 
     counted = 0
     warmed = False  # past the candidates that warm the caches (--warm)
-    segments = [segment for item in args.segment for segment in item.split(",") if segment]
     in_segment: list[bool] = []  # non-empty while a counted request runs
-    for segment in segments:
-        count_inside(segment, in_segment)
+    entered = {segment: count_inside(segment, in_segment) for segment in segments}
 
     def call(client, label: str, method: str, path: str, expect: int = 200, **kwargs):
         nonlocal counted
@@ -167,6 +173,11 @@ def main() -> None:
         call(client, "submit", "POST", f"{API}/submit", headers=headers)
 
     if args.child_of:
+        for segment, times in entered.items():
+            if not times[0]:
+                sys.exit(f"--segment {segment}: never ran inside a counted '{args.instructions}' "
+                         f"request. A caller that imported it by name calls its own reference: "
+                         f"name it in the caller's module (examcentre.web.terminal:exam_json).")
         print(f"counted {counted} requests")
         return
     print(f"{args.candidates} candidates, {args.questions}-question papers, {url.split(':')[0]}")
@@ -222,25 +233,38 @@ def callgrind(state: str) -> None:
     (_counting.counting_on if state == "on" else _counting.counting_off)()
 
 
-def count_inside(segment: str, in_segment: list[bool]) -> None:
-    """Replace MODULE:FUNCTION (or MODULE:CLASS.METHOD) by a wrapper that counts instructions
-    only inside it (outer calls only, and only while a counted request runs)."""
-    import functools
+def resolve_segment(segment: str) -> tuple[object, str, object]:
+    """MODULE:FUNCTION or MODULE:CLASS.METHOD -> (its owner, its name, the function)."""
     import importlib
 
-    module_name, _, path = segment.partition(":")
+    module_name, colon, path = segment.partition(":")
+    if not colon or not module_name or not path:
+        raise ValueError("expected MODULE:FUNCTION or MODULE:CLASS.METHOD")
     owner = importlib.import_module(module_name)
     *owners, name = path.split(".")  # "Flask.wsgi_app": a method of a class of the module
     for attribute in owners:
         owner = getattr(owner, attribute)
     inner = getattr(owner, name)
-    depth = [0]
+    if not callable(inner):
+        raise ValueError(f"{path} is not a function")
+    return owner, name, inner
+
+
+def count_inside(segment: str, in_segment: list[bool]) -> list[int]:
+    """Replace MODULE:FUNCTION (or MODULE:CLASS.METHOD) by a wrapper that counts instructions
+    only inside it (outer calls only, and only while a counted request runs). Answers how
+    many times it was counted, in a list it keeps up to date."""
+    import functools
+
+    owner, name, inner = resolve_segment(segment)
+    depth, times = [0], [0]
 
     @functools.wraps(inner)
     def counted(*args, **kwargs):
         outermost = bool(in_segment) and depth[0] == 0
         depth[0] += 1
         if outermost:
+            times[0] += 1
             callgrind("on")
         try:
             return inner(*args, **kwargs)
@@ -250,6 +274,7 @@ def count_inside(segment: str, in_segment: list[bool]) -> None:
                 callgrind("off")
 
     setattr(owner, name, counted)
+    return times
 
 
 def count_instructions(args, workdir: Path, seats) -> None:

@@ -81,9 +81,8 @@ def _event(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) 
 
 def _event_now(attempt: Attempt, kind: str, actor: Actor, now: datetime, **details) -> None:
     """``_event``, written at once (database.insert_now): for the sign-in and the start,
-    which the whole room makes at once. Call it after the request's reads."""
-    if attempt.id is None:  # an attempt made in this request (attempt_for): written first
-        db.session.flush()
+    which the whole room makes at once. Call it after the request's reads. (The attempt is
+    in the database already: made at release, or inserted at once by ``_make_attempt``.)"""
     insert_now(AttemptEvent, **_event_columns(attempt, kind, actor, now, details))
 
 
